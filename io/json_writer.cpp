@@ -1,0 +1,116 @@
+#include "io/json_writer.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace parley::io {
+
+void json_escape(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xf];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+}
+
+void json_writer::separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_.empty()) {
+    if (!first_.back()) out_ += ',';
+    first_.back() = false;
+  }
+}
+
+json_writer& json_writer::begin_object() {
+  separate();
+  out_ += '{';
+  first_.push_back(true);
+  return *this;
+}
+json_writer& json_writer::end_object() {
+  out_ += '}';
+  first_.pop_back();
+  return *this;
+}
+json_writer& json_writer::begin_array() {
+  separate();
+  out_ += '[';
+  first_.push_back(true);
+  return *this;
+}
+json_writer& json_writer::end_array() {
+  out_ += ']';
+  first_.pop_back();
+  return *this;
+}
+json_writer& json_writer::key(std::string_view k) {
+  separate();
+  out_ += '"';
+  json_escape(out_, k);
+  out_ += "\":";
+  after_key_ = true;
+  return *this;
+}
+json_writer& json_writer::value(std::string_view s) {
+  separate();
+  out_ += '"';
+  json_escape(out_, s);
+  out_ += '"';
+  return *this;
+}
+json_writer& json_writer::value(int64_t v) {
+  separate();
+  out_ += std::to_string(v);
+  return *this;
+}
+json_writer& json_writer::value(uint64_t v) {
+  separate();
+  out_ += std::to_string(v);
+  return *this;
+}
+json_writer& json_writer::value(double v) {
+  separate();
+  if (!std::isfinite(v)) {
+    out_ += "null";
+    return *this;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  out_ += buf;
+  return *this;
+}
+json_writer& json_writer::value(bool v) {
+  separate();
+  out_ += v ? "true" : "false";
+  return *this;
+}
+json_writer& json_writer::null() {
+  separate();
+  out_ += "null";
+  return *this;
+}
+json_writer& json_writer::raw(std::string_view json) {
+  separate();
+  out_ += json;
+  return *this;
+}
+
+}  // namespace parley::io

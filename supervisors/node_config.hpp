@@ -1,0 +1,73 @@
+#pragma once
+// The node's configuration: cluster.conf (CAF's INI syntax, read by CAF's own loader), then
+// the command line, then the PARLEY_* environment variables of DESIGN.md's contract.
+//
+// Built once in parleyd's main before the actor system; read-only afterwards.
+#include <caf/actor_system_config.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace parley {
+
+struct node_entry {
+  std::string name;
+  std::string host = "127.0.0.1";
+  uint16_t cluster_port = 0;
+  uint16_t http_port = 0;
+};
+
+class node_config : public caf::actor_system_config {
+ public:
+  node_config();
+
+  // [parley]
+  std::string config_file;  ///< --config / PARLEY_CONFIG; empty: built-in defaults only
+  std::string node = "node1";
+  std::string data_dir = "var/data";
+  std::string admin_token;
+  std::string admin_token_file;
+  std::string master_key_file;
+  std::string log_format = "json";
+  std::string log_level = "info";
+  // [database]
+  std::string database_url = "postgresql://parley@127.0.0.1:5432/parley";
+  std::size_t database_pool_size = 4;
+  int database_connect_timeout_s = 2;
+  int database_statement_timeout_ms = 10000;
+  caf::timespan database_startup_timeout = std::chrono::seconds{30};
+  // [http]
+  std::string http_host;  ///< empty: the node entry's host
+  uint16_t http_port = 0; ///< 0: the node entry's http-port
+  std::size_t http_body_limit = 3 * 1024 * 1024;
+  int http_threads = 1;
+  caf::timespan http_read_timeout = std::chrono::seconds{10};
+  caf::timespan http_idle_timeout = std::chrono::seconds{60};
+  caf::timespan http_drain_timeout = std::chrono::seconds{10};
+  // [conversation]
+  caf::timespan buffer_window = std::chrono::seconds{2};
+  caf::timespan conversation_idle = std::chrono::minutes{10};
+  // [cluster]
+  std::map<std::string, node_entry> nodes;  ///< from cluster.nodes; default: one local node
+
+  /// Every option this config knows, for --help.
+  [[nodiscard]] const caf::config_option_set& options() const { return custom_options_; }
+
+  /// This node's entry (after load()).
+  [[nodiscard]] const node_entry& self() const;
+  [[nodiscard]] std::string http_base_url() const;
+};
+
+/// Loads the configuration from argv (`--config FILE`, `--node NAME` and any CAF option),
+/// the file and the environment. Returns a human-readable error, or empty on success.
+/// Sets `cfg.cli_helptext_printed` when --help was asked for.
+[[nodiscard]] std::string load(node_config& cfg, int argc, char** argv);
+
+/// Same, with the environment given explicitly (for tests).
+[[nodiscard]] std::string load(node_config& cfg, std::vector<std::string> args,
+                               const std::map<std::string, std::string>& env);
+
+}  // namespace parley

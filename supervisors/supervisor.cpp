@@ -1,0 +1,139 @@
+#include "supervisors/supervisor.hpp"
+
+#include <caf/all.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/introspection.hpp"
+
+namespace parley::supervision {
+
+namespace {
+
+struct child_slot {
+  child_spec spec;
+  caf::actor handle;
+  uint32_t restarts = 0;
+  std::string last_error;
+  bool removed = false;  // a temporary/transient child that ended for good
+};
+
+struct supervisor_state {
+  static inline const char* name = "supervisor";
+  supervisor_spec spec;
+  std::vector<child_slot> children;
+  std::unique_ptr<restart_policy> policy;
+  bool stopping = false;
+  caf::error stop_reason;
+  // Handles shared with attach_functor, which kills the children however we end.
+  std::shared_ptr<std::vector<caf::actor>> live = std::make_shared<std::vector<caf::actor>>();
+};
+
+using self_ptr = caf::stateful_actor<supervisor_state>*;
+
+void sync_live(self_ptr self) {
+  auto& st = self->state;
+  st.live->clear();
+  for (auto& c : st.children)
+    if (c.handle) st.live->push_back(c.handle);
+}
+
+void start_child(self_ptr self, std::size_t i) {
+  auto& c = self->state.children[i];
+  c.handle = c.spec.start(self->system());
+  self->monitor(c.handle);
+  sync_live(self);
+}
+
+// Stops the last running child; the down handler calls us again until none is left.
+void stop_next(self_ptr self) {
+  auto& st = self->state;
+  for (auto i = st.children.rbegin(); i != st.children.rend(); ++i) {
+    if (i->handle) {
+      self->send_exit(i->handle, caf::exit_reason::user_shutdown);
+      return;
+    }
+  }
+  self->quit(st.stop_reason);
+}
+
+}  // namespace
+
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
+  return sys.spawn([spec = std::move(spec)](self_ptr self) mutable -> caf::behavior {
+    auto& st = self->state;
+    st.policy = std::make_unique<restart_policy>(spec.how, spec.limits, spec.delays);
+    for (auto& c : spec.children) st.children.push_back(child_slot{c, {}, 0, {}, false});
+    st.spec = std::move(spec);
+    self->attach_functor([live = st.live](const caf::error&) {
+      for (auto i = live->rbegin(); i != live->rend(); ++i)
+        caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
+    });
+    self->set_exit_handler([self](caf::exit_msg& msg) {
+      auto& st = self->state;
+      if (st.stopping) return;
+      st.stopping = true;
+      st.stop_reason = msg.reason == caf::exit_reason::kill ? msg.reason : caf::error{};
+      stop_next(self);
+    });
+    self->set_down_handler([self](caf::down_msg& dm) {
+      auto& st = self->state;
+      auto it = std::find_if(st.children.begin(), st.children.end(),
+                             [&](const child_slot& c) { return c.handle && c.handle.address() == dm.source; });
+      if (it == st.children.end()) return;
+      auto index = static_cast<std::size_t>(it - st.children.begin());
+      it->handle = nullptr;
+      sync_live(self);
+      if (st.stopping) return stop_next(self);
+      bool abnormal = static_cast<bool>(dm.reason) && dm.reason != caf::exit_reason::normal;
+      if (abnormal) it->last_error = self->system().render(dm.reason);
+      auto d = st.policy->on_child_exit(index, st.children.size(), it->spec.type, abnormal,
+                                        clock::now());
+      switch (d.what) {
+        case decision::ignore: it->removed = true; return;
+        case decision::escalate:
+          self->quit(caf::make_error(caf::sec::runtime_error,
+                                     st.spec.name + ": restart intensity exceeded (" +
+                                         it->spec.name + ": " + it->last_error + ")"));
+          return;
+        case decision::restart:
+          for (auto i : d.restart_children) {
+            auto& c = st.children[i];
+            if (i != index && c.handle) {
+              self->demonitor(c.handle);
+              self->send_exit(c.handle, caf::exit_reason::user_shutdown);
+              c.handle = nullptr;
+            }
+            self->delayed_send(self, d.delay, restart_atom::value, static_cast<uint64_t>(i));
+          }
+          sync_live(self);
+      }
+    });
+    for (std::size_t i = 0; i < st.children.size(); ++i) start_child(self, i);
+    return {
+        [self](restart_atom, uint64_t i) {
+          auto& st = self->state;
+          if (st.stopping || i >= st.children.size() || st.children[i].handle) return;
+          ++st.children[i].restarts;
+          start_child(self, i);
+        },
+        [self](children_atom) {
+          std::vector<child_info> out;
+          for (auto& c : self->state.children) {
+            if (c.removed) continue;
+            out.push_back(child_info{c.spec.name, c.handle ? "running" : "restarting",
+                                     c.restarts, c.last_error, {}});
+          }
+          return out;
+        },
+    };
+  });
+}
+
+void stop_and_wait(caf::actor_system& sys, const caf::actor& sup) {
+  caf::scoped_actor self{sys};
+  self->monitor(sup);
+  self->send_exit(sup, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {});
+}
+
+}  // namespace parley::supervision

@@ -1,0 +1,41 @@
+#pragma once
+// A supervisor actor: starts its children in order, monitors them, applies a restart_policy
+// (strategy, intensity, backoff), gives up by failing to its own parent, and stops its
+// children in reverse start order when it is told to exit.
+//
+// Spawned by whoever owns the subtree (the node's main for the root); runs on the CAF
+// scheduler. Children are top-level actors monitored by it, never linked (CAF guide §3.1).
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "supervisors/restart_policy.hpp"
+
+namespace parley::supervision {
+
+struct child_spec {
+  std::string name;
+  restart_type type = restart_type::permanent;
+  /// Spawns the child; called again on every restart.
+  std::function<caf::actor(caf::actor_system&)> start;
+};
+
+struct supervisor_spec {
+  std::string name;
+  strategy how = strategy::one_for_one;
+  supervision::intensity limits;
+  supervision::backoff delays;
+  std::vector<child_spec> children;
+};
+
+/// Spawns a supervisor. It answers `children_atom` with std::vector<child_info>.
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec);
+
+/// Asks `sup` to stop (children in reverse order) and blocks until it is gone.
+/// For main() and tests only, never from an actor.
+void stop_and_wait(caf::actor_system& sys, const caf::actor& sup);
+
+}  // namespace parley::supervision

@@ -1,0 +1,156 @@
+#include "supervisors/node_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+using namespace parley;
+
+namespace {
+
+std::string write_temp(const std::string& text) {
+  char path[] = "/tmp/parley-config-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  std::ofstream{path} << text;
+  return path;
+}
+
+const char* three_nodes = R"(
+[parley]
+node="node2"
+log-format="text"
+[database]
+url="postgresql://from-file/db"
+pool-size=3
+[conversation]
+buffer-window=750ms
+[cluster]
+nodes={
+  node1={host="127.0.0.1", cluster-port=4101, http-port=8081},
+  node2={host="127.0.0.2", cluster-port=4102, http-port=8082},
+  node3={host="127.0.0.3", cluster-port=4103, http-port=8083}
+}
+)";
+
+}  // namespace
+
+TEST(node_config, defaults_are_one_local_node) {
+  node_config cfg;
+  ASSERT_EQ(load(cfg, {}, {}), "");
+  EXPECT_EQ(cfg.node, "node1");
+  ASSERT_EQ(cfg.nodes.size(), 1u);
+  EXPECT_EQ(cfg.http_port, 8080);
+  EXPECT_EQ(cfg.http_host, "127.0.0.1");
+  EXPECT_EQ(cfg.buffer_window, std::chrono::seconds{2});
+  EXPECT_EQ(cfg.conversation_idle, std::chrono::minutes{10});
+}
+
+TEST(node_config, file_selects_node_and_its_ports) {
+  auto path = write_temp(three_nodes);
+  node_config cfg;
+  ASSERT_EQ(load(cfg, {"--config", path}, {}), "");
+  EXPECT_EQ(cfg.node, "node2");
+  EXPECT_EQ(cfg.nodes.size(), 3u);
+  EXPECT_EQ(cfg.http_port, 8082);
+  EXPECT_EQ(cfg.http_host, "127.0.0.2");
+  EXPECT_EQ(cfg.self().cluster_port, 4102);
+  EXPECT_EQ(cfg.database_url, "postgresql://from-file/db");
+  EXPECT_EQ(cfg.database_pool_size, 3u);
+  EXPECT_EQ(cfg.log_format, "text");
+  EXPECT_EQ(cfg.buffer_window, std::chrono::milliseconds{750});
+  std::remove(path.c_str());
+}
+
+TEST(node_config, environment_overrides_the_file) {
+  auto path = write_temp(three_nodes);
+  node_config cfg;
+  ASSERT_EQ(load(cfg, {},
+                 {{"PARLEY_CONFIG", path},
+                  {"PARLEY_NODE", "node3"},
+                  {"PARLEY_DATABASE_URL", "postgresql://from-env/db"},
+                  {"PARLEY_HTTP_PORT", "9999"},
+                  {"PARLEY_ADMIN_TOKEN", "secret"},
+                  {"PARLEY_BUFFER_WINDOW_MS", "0"},
+                  {"PARLEY_CONVERSATION_IDLE_MS", "1500"}}),
+            "");
+  EXPECT_EQ(cfg.node, "node3");
+  EXPECT_EQ(cfg.http_port, 9999);
+  EXPECT_EQ(cfg.http_host, "127.0.0.3");
+  EXPECT_EQ(cfg.database_url, "postgresql://from-env/db");
+  EXPECT_EQ(cfg.admin_token, "secret");
+  EXPECT_EQ(cfg.buffer_window, std::chrono::milliseconds{0});
+  EXPECT_EQ(cfg.conversation_idle, std::chrono::milliseconds{1500});
+  std::remove(path.c_str());
+}
+
+TEST(node_config, command_line_node_beats_environment) {
+  auto path = write_temp(three_nodes);
+  node_config cfg;
+  ASSERT_EQ(load(cfg, {"--config=" + path, "--node", "node1"}, {{"PARLEY_NODE", "node3"}}), "");
+  EXPECT_EQ(cfg.node, "node1");
+  std::remove(path.c_str());
+}
+
+TEST(node_config, command_line_settings_beat_the_file) {
+  auto path = write_temp(three_nodes);
+  node_config cfg;
+  ASSERT_EQ(load(cfg, {"--config", path, "--database.pool-size=7"}, {}), "");
+  EXPECT_EQ(cfg.database_pool_size, 7u);
+  std::remove(path.c_str());
+}
+
+TEST(node_config, errors_are_clear) {
+  {
+    node_config cfg;
+    EXPECT_NE(load(cfg, {"--config", "/nonexistent/cluster.conf"}, {}).find("cannot read"),
+              std::string::npos);
+  }
+  {
+    node_config cfg;
+    EXPECT_NE(load(cfg, {}, {{"PARLEY_NODE", "ghost"}}).find("not in cluster.nodes"),
+              std::string::npos);
+  }
+  {
+    node_config cfg;
+    EXPECT_NE(load(cfg, {}, {{"PARLEY_HTTP_PORT", "http"}}).find("PARLEY_HTTP_PORT"),
+              std::string::npos);
+  }
+  {
+    node_config cfg;
+    EXPECT_NE(load(cfg, {}, {{"PARLEY_BUFFER_WINDOW_MS", "-5"}}).find("PARLEY_BUFFER_WINDOW_MS"),
+              std::string::npos);
+  }
+  {
+    auto path = write_temp("[parley]\nlog-format=\"yaml\"\n");
+    node_config cfg;
+    EXPECT_NE(load(cfg, {"--config", path}, {}).find("log-format"), std::string::npos);
+    std::remove(path.c_str());
+  }
+  {
+    auto path = write_temp("[database]\npool-size=\"many\"\n");
+    node_config cfg;
+    EXPECT_NE(load(cfg, {"--config", path}, {}), "");
+    std::remove(path.c_str());
+  }
+  {
+    node_config cfg;
+    EXPECT_NE(load(cfg, {"--no-such-option=1"}, {}), "");
+  }
+}
+
+TEST(node_config, the_shipped_cluster_conf_loads) {
+  node_config cfg;
+  ASSERT_EQ(load(cfg, {"--config", std::string{PARLEY_SOURCE_DIR} + "/cluster.conf"}, {}), "");
+  EXPECT_EQ(cfg.node, "node1");
+  EXPECT_EQ(cfg.http_port, 8080);
+}
+
+TEST(node_config, typos_in_our_groups_are_errors) {
+  auto path = write_temp("[database]\npool-sise=3\n");
+  node_config cfg;
+  EXPECT_NE(load(cfg, {"--config", path}, {}).find("unknown setting database.pool-sise"),
+            std::string::npos);
+  std::remove(path.c_str());
+}

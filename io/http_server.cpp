@@ -1,15 +1,15 @@
 #include "io/http_server.hpp"
 
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <mutex>
 #include <optional>
@@ -78,10 +78,9 @@ class session : public std::enable_shared_from_this<session> {
     parser_->header_limit(static_cast<std::uint32_t>(srv_->settings.header_limit));
     stream_.expires_after(first_ ? srv_->settings.read_timeout : srv_->settings.idle_timeout);
     first_ = false;
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -145,7 +144,26 @@ class session : public std::enable_shared_from_this<session> {
   void write_error(int status, const std::string& code, const std::string& message) {
     keep_alive_ = false;
     busy_ = true;
+    linger_ = true;  // the client may still be sending the body we refused
     write(json_error(status, code, message));
+  }
+
+  // Closing a socket with unread input makes the kernel send RST, which can destroy our error
+  // answer before the client reads it. So: stop sending, drain what arrives for a moment, close.
+  void lingering_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds{2});
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > 64 * 1024 * 1024) return self->close();
+                              self->drain();
+                            });
   }
 
   void write(http_response res) {
@@ -165,6 +183,7 @@ class session : public std::enable_shared_from_this<session> {
     http::async_write(stream_, *out,
                       [self = shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
                         self->busy_ = false;
+                        if (!ec && self->linger_) return self->lingering_close();
                         if (ec || !keep) return self->close();
                         self->do_read();
                       });
@@ -188,6 +207,9 @@ class session : public std::enable_shared_from_this<session> {
   bool head_ = false;
   bool busy_ = false;
   bool first_ = true;
+  bool linger_ = false;
+  std::size_t drained_ = 0;
+  std::array<char, 16384> discard_{};
 
  public:
   struct counter_guard {
@@ -199,36 +221,36 @@ class session : public std::enable_shared_from_this<session> {
 };
 
 void http_server::impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), [self = this](
-                                                   beast::error_code ec, tcp::socket socket) {
-    if (self->stopping.load() || !self->acceptor.is_open()) return;
-    if (!ec) {
-      auto s = std::make_shared<session>(std::move(socket), self);
-      s->counted_.emplace(self->open);
-      {
-        std::lock_guard<std::mutex> guard{self->mtx};
-        for (auto it = self->sessions.begin(); it != self->sessions.end();)
-          it = it->expired() ? self->sessions.erase(it) : std::next(it);
-        self->sessions.insert(s);
-      }
-      s->start();
-    }
-    self->do_accept();
-  });
+  acceptor.async_accept(net::make_strand(ioc),
+                        [self = this](beast::error_code ec, tcp::socket socket) {
+                          if (self->stopping.load() || !self->acceptor.is_open()) return;
+                          if (!ec) {
+                            auto s = std::make_shared<session>(std::move(socket), self);
+                            s->counted_.emplace(self->open);
+                            {
+                              std::lock_guard<std::mutex> guard{self->mtx};
+                              for (auto it = self->sessions.begin(); it != self->sessions.end();)
+                                it = it->expired() ? self->sessions.erase(it) : std::next(it);
+                              self->sessions.insert(s);
+                            }
+                            s->start();
+                          }
+                          self->do_accept();
+                        });
 }
 
 http_server::http_server(http_server_settings settings, handler_fn handler)
     : impl_(std::make_unique<impl>(std::move(settings), std::move(handler))) {}
 
-http_server::~http_server() { stop(std::chrono::milliseconds{0}); }
+http_server::~http_server() {
+  stop(std::chrono::milliseconds{0});
+}
 
 uint16_t http_server::bind() {
   auto& a = impl_->acceptor;
   beast::error_code addr_ec;
   auto addr = net::ip::make_address(impl_->settings.host, addr_ec);
-  if (addr_ec)
-    throw std::runtime_error(
-                            "invalid listen address '" + impl_->settings.host + "'");
+  if (addr_ec) throw std::runtime_error("invalid listen address '" + impl_->settings.host + "'");
   tcp::endpoint ep{addr, impl_->settings.port};
   beast::error_code ec;
   a.open(ep.protocol(), ec);
@@ -274,6 +296,8 @@ void http_server::stop(std::chrono::milliseconds drain) {
   impl_->threads.clear();
 }
 
-std::size_t http_server::open_connections() const { return impl_->open.load(); }
+std::size_t http_server::open_connections() const {
+  return impl_->open.load();
+}
 
 }  // namespace parley::io

@@ -17,11 +17,11 @@ namespace parley::io {
 
 struct http_server_settings {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;                        ///< 0 picks a free port
-  std::size_t body_limit = 3 * 1024 * 1024;    ///< Meta sends up to 3 MB
+  uint16_t port = 8080;                      ///< 0 picks a free port
+  std::size_t body_limit = 3 * 1024 * 1024;  ///< Meta sends up to 3 MB
   std::size_t header_limit = 16 * 1024;
-  std::chrono::milliseconds read_timeout{10000};   ///< a request must arrive within this
-  std::chrono::milliseconds idle_timeout{60000};   ///< keep-alive connection without request
+  std::chrono::milliseconds read_timeout{10000};     ///< a request must arrive within this
+  std::chrono::milliseconds idle_timeout{60000};     ///< keep-alive connection without request
   std::chrono::milliseconds handler_timeout{30000};  ///< answer 503 if the handler is slower
   int threads = 1;
 };

@@ -17,7 +17,8 @@ std::string http_request::query_param(std::string_view name) const {
     auto part = q.substr(0, amp);
     auto eq = part.find('=');
     auto key = url_decode(part.substr(0, eq));
-    if (key == name) return eq == std::string_view::npos ? std::string{} : url_decode(part.substr(eq + 1));
+    if (key == name)
+      return eq == std::string_view::npos ? std::string{} : url_decode(part.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     q.remove_prefix(amp + 1);
   }

@@ -16,8 +16,8 @@ struct http_request {
   std::string path;    ///< target without the query, not decoded
   std::string query;   ///< after '?', not decoded
   std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased
-  std::string body;    ///< raw bytes as received
-  std::string remote;  ///< peer address
+  std::string body;                                          ///< raw bytes as received
+  std::string remote;                                        ///< peer address
   std::chrono::steady_clock::time_point received_at{};
 
   /// First header with this (lower-case) name, or empty.

@@ -22,8 +22,8 @@ class json_formatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     auto tp = msg.time;
     auto secs = std::chrono::system_clock::to_time_t(tp);
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                      tp.time_since_epoch() % std::chrono::seconds{1})
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch() %
+                                                                        std::chrono::seconds{1})
                       .count();
     std::tm tm{};
     gmtime_r(&secs, &tm);

@@ -28,10 +28,14 @@ std::string format_double(double v) {
 
 void escape_label_value(std::string& out, const std::string& v) {
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
 }
 
@@ -45,11 +49,12 @@ std::string with_label(const std::string& rendered, const std::string& key,
 
 }  // namespace
 
-void gauge::add(double d) { atomic_add(value_, d); }
+void gauge::add(double d) {
+  atomic_add(value_, d);
+}
 
 histogram::histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)),
-      buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+    : bounds_(std::move(upper_bounds)), buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   for (std::size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0);
 }
 
@@ -145,8 +150,8 @@ std::string metrics_registry::render() const {
       const auto& b = h->bounds();
       for (std::size_t i = 0; i <= b.size(); ++i) {
         auto le = i < b.size() ? format_double(b[i]) : std::string{"+Inf"};
-        out += name + "_bucket" + with_label(l, "le", le) + " " +
-               std::to_string(h->cumulative(i)) + "\n";
+        out += name + "_bucket" + with_label(l, "le", le) + " " + std::to_string(h->cumulative(i)) +
+               "\n";
       }
       out += name + "_sum" + l + " " + format_double(h->sum()) + "\n";
       out += name + "_count" + l + " " + std::to_string(h->count()) + "\n";

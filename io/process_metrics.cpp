@@ -41,9 +41,8 @@ double open_fds() {
 }  // namespace
 
 void register_process_metrics(metrics_registry& reg) {
-  auto start = std::chrono::duration<double>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+  auto start =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   reg.add_callback("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge",
                    resident_bytes);
   reg.add_callback("process_cpu_seconds_total", "Total user and system CPU time in seconds.",

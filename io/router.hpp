@@ -17,7 +17,9 @@ class histogram;
 
 class path_params {
  public:
-  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void add(std::string name, std::string value) {
+    items_.emplace_back(std::move(name), std::move(value));
+  }
   /// The segment bound to {name}, or empty.
   [[nodiscard]] const std::string& get(const std::string& name) const;
 
@@ -44,8 +46,8 @@ class router {
   };
   [[nodiscard]] static bool match(const route& r, const std::vector<std::string_view>& parts,
                                   path_params& out);
-  respond_fn instrument(const std::string& method, const std::string& name,
-                        const http_request& req, histogram* latency, respond_fn respond) const;
+  respond_fn instrument(const std::string& method, const std::string& name, const http_request& req,
+                        histogram* latency, respond_fn respond) const;
 
   metrics_registry* metrics_;
   std::vector<route> routes_;

@@ -1,16 +1,15 @@
 #pragma once
 // What a supervisor reports about its children (GET /v1/actors, the console).
+#include <caf/meta/type_name.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <caf/meta/type_name.hpp>
 
 namespace parley {
 
 struct child_info {
   std::string name;
-  std::string state;        ///< "running", "restarting", "stopped"
+  std::string state;  ///< "running", "restarting", "stopped"
   uint32_t restarts = 0;
   std::string last_error;
   std::vector<child_info> children;  ///< filled by supervisors that are children themselves

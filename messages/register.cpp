@@ -2,6 +2,7 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
 
 namespace parley {
@@ -9,6 +10,10 @@ namespace parley {
 void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<child_info>("parley::child_info");
   cfg.add_message_type<std::vector<child_info>>("std::vector<parley::child_info>");
+  cfg.add_message_type<inbound_msg>("parley::inbound_msg");
+  cfg.add_message_type<support_answer>("parley::support_answer");
+  cfg.add_message_type<outbound_msg>("parley::outbound_msg");
+  cfg.add_message_type<std::vector<outbound_msg>>("std::vector<parley::outbound_msg>");
 }
 
 }  // namespace parley

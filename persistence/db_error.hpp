@@ -1,7 +1,6 @@
 #pragma once
 // Errors of the persistence module, as caf::error values (category "db").
 #include <caf/error.hpp>
-
 #include <cstdint>
 #include <string>
 
@@ -9,11 +8,11 @@ namespace parley::persistence {
 
 enum class db_errc : uint8_t {
   ok = 0,
-  unavailable,      ///< cannot connect, or the connection broke
-  overloaded,       ///< the pool's queue is full
-  query_failed,     ///< the server rejected a statement
-  migration_failed, ///< a migration did not apply
-  stopped,          ///< the pool is shutting down
+  unavailable,       ///< cannot connect, or the connection broke
+  overloaded,        ///< the pool's queue is full
+  query_failed,      ///< the server rejected a statement
+  migration_failed,  ///< a migration did not apply
+  stopped,           ///< the pool is shutting down
 };
 
 [[nodiscard]] std::string to_string(db_errc x);

@@ -1,7 +1,6 @@
 #include "persistence/migrator.hpp"
 
 #include <pqxx/pqxx>
-
 #include <set>
 #include <stdexcept>
 

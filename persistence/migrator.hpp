@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "persistence/migrations.hpp"
-
 #include "persistence/pqxx_fwd.hpp"
 
 namespace parley::persistence {

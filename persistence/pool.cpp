@@ -1,7 +1,8 @@
 #include "persistence/pool.hpp"
 
-#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+
+#include <pqxx/pqxx>
 
 namespace parley::persistence {
 
@@ -26,7 +27,9 @@ db_pool::db_pool(pool_settings settings)
   for (std::size_t i = 0; i < settings_.threads; ++i) threads_.emplace_back([this, i] { run(i); });
 }
 
-db_pool::~db_pool() { stop(); }
+db_pool::~db_pool() {
+  stop();
+}
 
 void db_pool::submit(work_fn work, fail_fn fail) {
   {

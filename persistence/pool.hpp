@@ -21,10 +21,10 @@
 namespace parley::persistence {
 
 struct pool_settings {
-  std::string url;                 ///< libpq URI or key=value string
-  std::size_t threads = 4;         ///< connections (one per thread)
-  std::size_t max_queue = 10000;   ///< jobs waiting beyond this are refused
-  int connect_timeout_s = 2;       ///< libpq connect_timeout
+  std::string url;                ///< libpq URI or key=value string
+  std::size_t threads = 4;        ///< connections (one per thread)
+  std::size_t max_queue = 10000;  ///< jobs waiting beyond this are refused
+  int connect_timeout_s = 2;      ///< libpq connect_timeout
   int statement_timeout_ms = 10000;
 };
 

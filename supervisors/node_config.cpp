@@ -1,11 +1,10 @@
 #include "supervisors/node_config.hpp"
 
 #include <caf/config_option.hpp>
-#include <caf/config_option_set.hpp>
 #include <caf/config_option_adder.hpp>
+#include <caf/config_option_set.hpp>
 #include <caf/config_value.hpp>
 #include <caf/settings.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -81,7 +80,7 @@ std::string read_nodes(node_config& cfg) {
 // CAF's loader accepts unknown keys and drops values of the wrong type without a word; for
 // parley's own groups both are errors an operator must see.
 std::string validate_own_groups(const node_config& cfg, const caf::settings& raw) {
-  static const char* groups[] = {"parley", "database", "http", "conversation"};
+  static const char* groups[] = {"parley", "database", "http", "conversation", "outbox"};
   for (const char* group : groups) {
     auto section = caf::get_if<caf::settings>(&raw, group);
     if (!section) continue;
@@ -89,16 +88,17 @@ std::string validate_own_groups(const node_config& cfg, const caf::settings& raw
       const caf::config_option* known = nullptr;
       for (const auto& opt : cfg.options())
         if (opt.category() == group && opt.long_name() == key) known = &opt;
-      if (!known) return std::string{"unknown setting "} + group + "." + key + " (see parleyd --help)";
+      if (!known)
+        return std::string{"unknown setting "} + group + "." + key + " (see parleyd --help)";
       if (auto err = known->check(value))
         return std::string{"invalid value for "} + group + "." + key + ": expected " +
-               std::string(known->type_name().data(), known->type_name().size()) + ", got " + caf::to_string(value);
+               std::string(known->type_name().data(), known->type_name().size()) + ", got " +
+               caf::to_string(value);
     }
   }
   if (auto cluster = caf::get_if<caf::settings>(&raw, "cluster")) {
     for (const auto& [key, value] : *cluster)
-      if (key != "nodes" && key != "heartbeat-interval" && key != "failure-timeout" &&
-          key != "tls")
+      if (key != "nodes" && key != "heartbeat-interval" && key != "failure-timeout" && key != "tls")
         return "unknown setting cluster." + key;
   }
   return {};
@@ -112,7 +112,8 @@ node_config::node_config() {
       .add(data_dir, "data-dir", "directory for media and other node-local files")
       .add(admin_token, "admin-token", "platform admin bearer token (PARLEY_ADMIN_TOKEN)")
       .add(admin_token_file, "admin-token-file", "file holding the admin token")
-      .add(master_key_file, "master-key-file", "file with the secrets master key (PARLEY_MASTER_KEY_FILE)")
+      .add(master_key_file, "master-key-file",
+           "file with the secrets master key (PARLEY_MASTER_KEY_FILE)")
       .add(log_format, "log-format", "'json' (default) or 'text'")
       .add(log_level, "log-level", "trace, debug, info, warn, error, critical or off");
   opt_group{custom_options_, "database"}
@@ -130,14 +131,23 @@ node_config::node_config() {
       .add(http_idle_timeout, "idle-timeout", "keep-alive connection idle limit")
       .add(http_drain_timeout, "drain-timeout", "how long shutdown waits for requests in flight");
   opt_group{custom_options_, "conversation"}
-      .add(buffer_window, "buffer-window", "merge a burst within this window (PARLEY_BUFFER_WINDOW_MS)")
+      .add(buffer_window, "buffer-window",
+           "merge a burst within this window (PARLEY_BUFFER_WINDOW_MS)")
       .add(conversation_idle, "idle-timeout", "passivate after this (PARLEY_CONVERSATION_IDLE_MS)");
+  opt_group{custom_options_, "outbox"}
+      .add(outbox_max_attempts, "max-attempts", "send tries per bubble before it is a dead letter")
+      .add(outbox_retry_base, "retry-base", "first retry delay (doubles, with jitter)")
+      .add(outbox_retry_max, "retry-max", "longest retry delay")
+      .add(outbox_send_timeout, "send-timeout", "one call to the channel API")
+      .add(outbox_verify_tls, "verify-tls", "verify the channel API's TLS certificate");
   // Two cores: the default of 4 work-stealing threads oversubscribes them (CAF guide §7).
   set("scheduler.max-threads", 2);
   set("logger.verbosity", caf::atom("quiet"));
 }
 
-const node_entry& node_config::self() const { return nodes.at(node); }
+const node_entry& node_config::self() const {
+  return nodes.at(node);
+}
 
 std::string node_config::http_base_url() const {
   auto host = http_host.empty() ? self().host : http_host;
@@ -158,23 +168,24 @@ std::string load(node_config& cfg, std::vector<std::string> args,
   };
   for (const auto& a : args) {
     if (a == "--help" || a == "-h" || a == "-?") {
-      std::cout << "usage: parleyd [--config FILE] [--node NAME] [--group.key=value ...]\n\n"
-                   "  --config FILE  cluster.conf to load (PARLEY_CONFIG)\n"
-                   "  --node NAME    which node of the file this process is (PARLEY_NODE)\n\n"
-                   "Every setting below can be given in the file's [group] or on the command\n"
-                   "line as --group.key=value. Environment overrides: PARLEY_CONFIG, PARLEY_NODE,\n"
-                   "PARLEY_DATABASE_URL, PARLEY_HTTP_PORT, PARLEY_ADMIN_TOKEN,\n"
-                   "PARLEY_MASTER_KEY_FILE, PARLEY_BUFFER_WINDOW_MS, PARLEY_CONVERSATION_IDLE_MS.\n\n"
-                << cfg.options().help_text(false);
+      std::cout
+          << "usage: parleyd [--config FILE] [--node NAME] [--group.key=value ...]\n\n"
+             "  --config FILE  cluster.conf to load (PARLEY_CONFIG)\n"
+             "  --node NAME    which node of the file this process is (PARLEY_NODE)\n\n"
+             "Every setting below can be given in the file's [group] or on the command\n"
+             "line as --group.key=value. Environment overrides: PARLEY_CONFIG, PARLEY_NODE,\n"
+             "PARLEY_DATABASE_URL, PARLEY_HTTP_PORT, PARLEY_ADMIN_TOKEN,\n"
+             "PARLEY_MASTER_KEY_FILE, PARLEY_BUFFER_WINDOW_MS, PARLEY_CONVERSATION_IDLE_MS.\n\n"
+          << cfg.options().help_text(false);
       cfg.cli_helptext_printed = true;
       return {};
     }
   }
   auto cli_config = take_option(args, "--config", "-c");
   auto cli_node = take_option(args, "--node", "");
-  cfg.config_file = !cli_config.empty()           ? cli_config
-                    : env_get("PARLEY_CONFIG")    ? *env_get("PARLEY_CONFIG")
-                                                  : std::string{};
+  cfg.config_file = !cli_config.empty()        ? cli_config
+                    : env_get("PARLEY_CONFIG") ? *env_get("PARLEY_CONFIG")
+                                               : std::string{};
   std::stringstream ini;
   if (!cfg.config_file.empty()) {
     std::ifstream in{cfg.config_file};
@@ -206,7 +217,8 @@ std::string load(node_config& cfg, std::vector<std::string> args,
   if (auto v = env_get("PARLEY_ADMIN_TOKEN")) cfg.admin_token = *v;
   if (auto v = env_get("PARLEY_MASTER_KEY_FILE")) cfg.master_key_file = *v;
   if (auto v = env_get("PARLEY_HTTP_PORT")) {
-    if (!parse_port(*v, cfg.http_port)) return "PARLEY_HTTP_PORT must be a port number, got '" + *v + "'";
+    if (!parse_port(*v, cfg.http_port))
+      return "PARLEY_HTTP_PORT must be a port number, got '" + *v + "'";
   } else if (cfg.http_port == 0) {
     cfg.http_port = cfg.self().http_port;
   }
@@ -214,7 +226,8 @@ std::string load(node_config& cfg, std::vector<std::string> args,
     if (auto v = env_get(name)) {
       char* end = nullptr;
       long long ms = std::strtoll(v->c_str(), &end, 10);
-      if (*end != '\0' || ms < 0) return std::string{name} + " must be milliseconds, got '" + *v + "'";
+      if (*end != '\0' || ms < 0)
+        return std::string{name} + " must be milliseconds, got '" + *v + "'";
       out = std::chrono::milliseconds{ms};
     }
     return {};
@@ -231,6 +244,7 @@ std::string load(node_config& cfg, std::vector<std::string> args,
     return "parley.log-format must be 'json' or 'text'";
   if (cfg.database_pool_size == 0) return "database.pool-size must be at least 1";
   if (cfg.http_threads < 1) return "http.threads must be at least 1";
+  if (cfg.outbox_max_attempts < 1) return "outbox.max-attempts must be at least 1";
   return {};
 }
 

@@ -4,7 +4,6 @@
 //
 // Built once in parleyd's main before the actor system; read-only afterwards.
 #include <caf/actor_system_config.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -40,8 +39,8 @@ class node_config : public caf::actor_system_config {
   int database_statement_timeout_ms = 10000;
   caf::timespan database_startup_timeout = std::chrono::seconds{30};
   // [http]
-  std::string http_host;  ///< empty: the node entry's host
-  uint16_t http_port = 0; ///< 0: the node entry's http-port
+  std::string http_host;   ///< empty: the node entry's host
+  uint16_t http_port = 0;  ///< 0: the node entry's http-port
   std::size_t http_body_limit = 3 * 1024 * 1024;
   int http_threads = 1;
   caf::timespan http_read_timeout = std::chrono::seconds{10};
@@ -50,6 +49,12 @@ class node_config : public caf::actor_system_config {
   // [conversation]
   caf::timespan buffer_window = std::chrono::seconds{2};
   caf::timespan conversation_idle = std::chrono::minutes{10};
+  // [outbox]
+  int outbox_max_attempts = 5;
+  caf::timespan outbox_retry_base = std::chrono::milliseconds{500};
+  caf::timespan outbox_retry_max = std::chrono::seconds{30};
+  caf::timespan outbox_send_timeout = std::chrono::seconds{10};
+  bool outbox_verify_tls = true;
   // [cluster]
   std::map<std::string, node_entry> nodes;  ///< from cluster.nodes; default: one local node
 

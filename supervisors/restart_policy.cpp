@@ -6,9 +6,12 @@ namespace parley::supervision {
 
 std::string to_string(decision::kind k) {
   switch (k) {
-    case decision::ignore: return "ignore";
-    case decision::restart: return "restart";
-    case decision::escalate: return "escalate";
+    case decision::ignore:
+      return "ignore";
+    case decision::restart:
+      return "restart";
+    case decision::escalate:
+      return "escalate";
   }
   return "?";
 }
@@ -32,7 +35,9 @@ decision restart_policy::on_child_exit(std::size_t index, std::size_t count, res
   d.what = decision::restart;
   d.delay = next_delay();
   switch (strategy_) {
-    case strategy::one_for_one: d.restart_children = {index}; break;
+    case strategy::one_for_one:
+      d.restart_children = {index};
+      break;
     case strategy::one_for_all:
       for (std::size_t i = 0; i < count; ++i) d.restart_children.push_back(i);
       break;

@@ -27,7 +27,7 @@ enum class strategy {
 };
 
 struct intensity {
-  int max_restarts = 5;                       ///< more than this within `period`: give up
+  int max_restarts = 5;  ///< more than this within `period`: give up
   std::chrono::milliseconds period{10000};
 };
 

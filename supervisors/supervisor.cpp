@@ -77,8 +77,9 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
     });
     self->set_down_handler([self](caf::down_msg& dm) {
       auto& st = self->state;
-      auto it = std::find_if(st.children.begin(), st.children.end(),
-                             [&](const child_slot& c) { return c.handle && c.handle.address() == dm.source; });
+      auto it = std::find_if(st.children.begin(), st.children.end(), [&](const child_slot& c) {
+        return c.handle && c.handle.address() == dm.source;
+      });
       if (it == st.children.end()) return;
       auto index = static_cast<std::size_t>(it - st.children.begin());
       it->handle = nullptr;
@@ -89,7 +90,9 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
       auto d = st.policy->on_child_exit(index, st.children.size(), it->spec.type, abnormal,
                                         clock::now());
       switch (d.what) {
-        case decision::ignore: it->removed = true; return;
+        case decision::ignore:
+          it->removed = true;
+          return;
         case decision::escalate:
           self->quit(caf::make_error(caf::sec::runtime_error,
                                      st.spec.name + ": restart intensity exceeded (" +
@@ -120,8 +123,8 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
           std::vector<child_info> out;
           for (auto& c : self->state.children) {
             if (c.removed) continue;
-            out.push_back(child_info{c.spec.name, c.handle ? "running" : "restarting",
-                                     c.restarts, c.last_error, {}});
+            out.push_back(child_info{
+                c.spec.name, c.handle ? "running" : "restarting", c.restarts, c.last_error, {}});
           }
           return out;
         },

@@ -7,7 +7,6 @@
 // scheduler. Children are top-level actors monitored by it, never linked (CAF guide §3.1).
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
-
 #include <functional>
 #include <string>
 #include <vector>

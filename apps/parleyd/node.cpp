@@ -1,24 +1,32 @@
 #include "apps/parleyd/node.hpp"
 
-#include <caf/actor_system.hpp>
-#include <caf/all.hpp>
-#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <future>
+#include <caf/actor_system.hpp>
+#include <caf/all.hpp>
 #include <csignal>
+#include <future>
 #include <memory>
+#include <pqxx/pqxx>
 #include <system_error>
 #include <thread>
 
+#include "actors/services.hpp"
+#include "io/admin_routes.hpp"
+#include "io/channel_directory.hpp"
 #include "io/health_routes.hpp"
+#include "io/http_client.hpp"
 #include "io/http_server.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
 #include "io/router.hpp"
+#include "io/webhook_routes.hpp"
+#include "messages/conversation.hpp"
+#include "persistence/conversation_store.hpp"
 #include "persistence/db_error.hpp"
+#include "persistence/inbox_writer.hpp"
 #include "persistence/migrator.hpp"
 #include "persistence/pool.hpp"
 #include "supervisors/node_config.hpp"
@@ -56,7 +64,8 @@ std::string migrate_with_retry(persistence::db_pool& pool, const node_config& cf
         [&done](const std::string& why) { done.set_value(why); });
     auto err = result.get();
     if (err.empty()) return {};
-    bool unreachable = err.rfind("cannot connect", 0) == 0 || err.rfind("database connection lost", 0) == 0;
+    bool unreachable =
+        err.rfind("cannot connect", 0) == 0 || err.rfind("database connection lost", 0) == 0;
     if (!unreachable || std::chrono::steady_clock::now() >= deadline) return err;
     if (attempt == 1) log.warn("database not reachable yet, retrying: {}", err);
     std::this_thread::sleep_for(std::chrono::milliseconds{500});
@@ -76,7 +85,51 @@ void register_node_row(persistence::db_pool& pool, const node_config& cfg) {
             name, static_cast<int>(getpid()), url);
         tx.commit();
       },
-      [](const std::string& why) { log::get("persistence")->warn("cannot register node: {}", why); });
+      [](const std::string& why) {
+        log::get("persistence")->warn("cannot register node: {}", why);
+      });
+}
+
+inbound_msg to_message(persistence::stored_message&& s, int64_t received_ms) {
+  return inbound_msg{s.id,
+                     std::move(s.tenant_id),
+                     std::move(s.channel_id),
+                     std::move(s.conversation_id),
+                     std::move(s.customer),
+                     std::move(s.type),
+                     std::move(s.text),
+                     std::move(s.wamid),
+                     received_ms};
+}
+
+// Work acknowledged before a crash or restart: unanswered messages go back to their
+// conversations and unsent bubbles to the outbox, before any new webhook is accepted.
+void recover(persistence::db_pool& pool, caf::actor_system& sys, spdlog::logger& log) {
+  std::promise<void> done;
+  pool.submit(
+      [&](pqxx::connection& c) {
+        auto inbound = persistence::unprocessed_inbound(c);
+        auto outbound = persistence::pending_outbox(c);
+        auto tenants = actors::lookup(sys, actors::tenants_name());
+        for (auto& m : inbound) caf::anon_send(tenants, to_message(std::move(m), 0));
+        std::vector<outbound_msg> out;
+        for (auto& o : outbound)
+          out.push_back(outbound_msg{o.id, o.tenant_id, o.conversation_id, o.to, o.text, o.reply_to,
+                                     o.bubble, o.attempts, o.phone_number_id, o.access_token,
+                                     o.api_base_url, o.api_version, 0});
+        if (!out.empty())
+          caf::anon_send(actors::lookup(sys, actors::outbox_name()), send_atom::value,
+                         std::move(out));
+        if (!inbound.empty() || !outbound.empty())
+          log.info("recovery: {} unanswered messages, {} unsent bubbles", inbound.size(),
+                   outbound.size());
+        done.set_value();
+      },
+      [&](const std::string& why) {
+        log.error("recovery postponed, database unavailable: {}", why);
+        done.set_value();
+      });
+  done.get_future().wait();
 }
 
 }  // namespace
@@ -89,8 +142,9 @@ int run_node(node_config& cfg) {
 
   io::metrics_registry metrics;
   io::register_process_metrics(metrics);
-  metrics.get_gauge("parley_node_info", "Constant 1, labelled with the node's name.",
-                    {{"node", cfg.node}})
+  metrics
+      .get_gauge("parley_node_info", "Constant 1, labelled with the node's name.",
+                 {{"node", cfg.node}})
       .set(1);
 
   persistence::pool_settings ps;
@@ -101,6 +155,12 @@ int run_node(node_config& cfg) {
   persistence::db_pool pool{ps};
 
   std::atomic<bool> started{false};
+  io::channel_directory channels{&pool};
+  persistence::inbox_writer inbox{persistence::inbox_settings{persistence::connection_string(ps)}};
+  io::http_client_settings hcs;
+  hcs.verify_tls = cfg.outbox_verify_tls;
+  io::http_client http{hcs};
+  caf::actor_system* system_ptr = nullptr;  // set once the actor system runs
   io::router routes{&metrics};
   io::health_deps health;
   health.metrics = &metrics;
@@ -114,6 +174,28 @@ int run_node(node_config& cfg) {
         [done](const std::string& why) { done(false, why); });
   };
   io::add_health_routes(routes, health);
+  io::admin_deps admin;
+  admin.admin_token = cfg.admin_token;
+  admin.db = &pool;
+  admin.channels = &channels;
+  admin.knowledge_changed = [&system_ptr](const std::string& tenant_id) {
+    if (system_ptr)
+      caf::anon_send(actors::lookup(*system_ptr, actors::tenants_name()), kb_changed_atom::value,
+                     tenant_id);
+  };
+  io::add_admin_routes(routes, admin);
+  io::webhook_deps hooks;
+  hooks.channels = &channels;
+  hooks.inbox = &inbox;
+  hooks.metrics = &metrics;
+  hooks.accepting = [&started] { return started.load(); };
+  hooks.dispatch = [&system_ptr](std::vector<persistence::stored_message>&& stored, int64_t acked) {
+    auto tenants = actors::lookup(*system_ptr, actors::tenants_name());
+    for (auto& s : stored) caf::anon_send(tenants, to_message(std::move(s), acked));
+  };
+  io::add_webhook_routes(routes, hooks);
+  if (cfg.admin_token.empty())
+    log->warn("no admin token configured (PARLEY_ADMIN_TOKEN): the admin API refuses every call");
 
   io::http_server_settings hs;
   hs.host = cfg.http_host;
@@ -140,13 +222,41 @@ int run_node(node_config& cfg) {
     return exit_database_failed;
   }
   register_node_row(pool, cfg);
+  channels.load_all();
+
+  actors::services svc;
+  svc.db = &pool;
+  svc.http = &http;
+  svc.metrics = &metrics;
+  svc.buffer_window = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.buffer_window);
+  svc.conversation_idle =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.conversation_idle);
+  svc.outbox.max_attempts = cfg.outbox_max_attempts;
+  svc.outbox.retry_base =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.outbox_retry_base);
+  svc.outbox.retry_max =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.outbox_retry_max);
+  svc.outbox.send_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.outbox_send_timeout);
 
   int code = exit_ok;
   {
     caf::actor_system system{cfg};
     supervision::supervisor_spec root;
     root.name = "node";
+    root.children.push_back(
+        {"outbox", supervision::restart_type::permanent,
+         [svc](caf::actor_system& sys) { return actors::spawn_outbox(sys, svc); }});
+    root.children.push_back(
+        {"tenants", supervision::restart_type::permanent,
+         [svc](caf::actor_system& sys) { return actors::spawn_tenants(sys, svc); }});
     auto root_sup = supervision::spawn_supervisor(system, root);
+    // The children register themselves; wait until they have.
+    while (!actors::lookup(system, actors::tenants_name()) ||
+           !actors::lookup(system, actors::outbox_name()))
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    system_ptr = &system;
+    recover(pool, system, *log);
     started = true;
     log->info("node {} ready", cfg.node);
 
@@ -154,7 +264,13 @@ int run_node(node_config& cfg) {
     log->info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     auto drain = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.http_drain_timeout);
     server.stop(drain);
+    started = false;
+    inbox.stop();  // everything acknowledged is committed; new work is refused
     supervision::stop_and_wait(system, root_sup);
+    system.registry().erase(actors::tenants_name());
+    system.registry().erase(actors::outbox_name());
+    http.stop();
+    system_ptr = nullptr;
   }
   pool.stop();
   log->info("node {} stopped", cfg.node);

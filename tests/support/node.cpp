@@ -1,11 +1,11 @@
 #include "tests/support/node.hpp"
 
-#include <pqxx/pqxx>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <pqxx/pqxx>
 #include <random>
 #include <thread>
 
@@ -40,13 +40,20 @@ std::string with_database(const std::string& url, const std::string& db) {
 
 }  // namespace
 
-std::string test_database_url() { return env_or("PARLEY_TEST_DATABASE_URL"); }
-bool integration_required() { return !env_or("PARLEY_REQUIRE_INTEGRATION").empty(); }
+std::string test_database_url() {
+  return env_or("PARLEY_TEST_DATABASE_URL");
+}
+bool integration_required() {
+  return !env_or("PARLEY_REQUIRE_INTEGRATION").empty();
+}
 
-std::string bin_path(const std::string& name) { return std::string{PARLEY_BIN_DIR} + "/" + name; }
+std::string bin_path(const std::string& name) {
+  return std::string{PARLEY_BIN_DIR} + "/" + name;
+}
 
 std::string scratch_path(const std::string& stem) {
-  auto base = env_or("PARLEY_TEST_VAR", std::filesystem::temp_directory_path().string()) + "/test-tmp";
+  auto base =
+      env_or("PARLEY_TEST_VAR", std::filesystem::temp_directory_path().string()) + "/test-tmp";
   std::filesystem::create_directories(base);
   return base + "/" + stem + "-" + random_suffix();
 }

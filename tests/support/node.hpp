@@ -19,13 +19,13 @@ std::string test_database_url();
 bool integration_required();
 
 /// Skips the test, or fails it under CI, when no test PostgreSQL is configured.
-#define PARLEY_REQUIRE_DATABASE()                                                          \
-  do {                                                                                     \
-    if (::parley::test::test_database_url().empty()) {                                     \
-      if (::parley::test::integration_required())                                          \
-        FAIL() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)";        \
-      GTEST_SKIP() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)";    \
-    }                                                                                      \
+#define PARLEY_REQUIRE_DATABASE()                                                       \
+  do {                                                                                  \
+    if (::parley::test::test_database_url().empty()) {                                  \
+      if (::parley::test::integration_required())                                       \
+        FAIL() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)";     \
+      GTEST_SKIP() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)"; \
+    }                                                                                   \
   } while (false)
 
 /// A database created for one test and dropped afterwards.

@@ -116,7 +116,8 @@ std::string run_command(const std::string& cmd) {
   std::array<char, 4096> buf{};
   while (auto n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
   int status = ::pclose(p);
-  if (status != 0) throw std::runtime_error("command failed (" + std::to_string(status) + "): " + cmd);
+  if (status != 0)
+    throw std::runtime_error("command failed (" + std::to_string(status) + "): " + cmd);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;
 }

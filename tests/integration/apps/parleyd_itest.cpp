@@ -41,7 +41,8 @@ TEST(parleyd, serves_health_ready_and_metrics) {
                 R"(parley_http_requests_total{method="GET",route="/health",status="200"} 1)"),
             std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find(R"(parley_http_request_duration_seconds_count{method="GET",route="/health"} 1)"),
+  EXPECT_NE(metrics.body.find(
+                R"(parley_http_request_duration_seconds_count{method="GET",route="/health"} 1)"),
             std::string::npos);
 }
 

@@ -28,7 +28,8 @@ TEST(metrics, histogram_buckets_are_cumulative_with_sum_and_count) {
   h.observe(0.005);
   h.observe(5);
   auto text = reg.render();
-  EXPECT_NE(text.find("lat_seconds_bucket{route=\"/x\",le=\"0.001\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lat_seconds_bucket{route=\"/x\",le=\"0.001\"} 1\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("lat_seconds_bucket{route=\"/x\",le=\"0.01\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("lat_seconds_bucket{route=\"/x\",le=\"0.1\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("lat_seconds_bucket{route=\"/x\",le=\"+Inf\"} 4\n"), std::string::npos);

@@ -31,9 +31,8 @@ TEST(router, binds_path_parameters) {
 
 TEST(router, unknown_path_is_404_and_wrong_method_405) {
   router r;
-  r.add("GET", "/health", [](http_request&&, const path_params&, respond_fn done) {
-    done(json_ok(200, "{}"));
-  });
+  r.add("GET", "/health",
+        [](http_request&&, const path_params&, respond_fn done) { done(json_ok(200, "{}")); });
   EXPECT_EQ(call(r, "GET", "/nope").status, 404);
   EXPECT_EQ(call(r, "DELETE", "/health").status, 405);
   EXPECT_EQ(call(r, "HEAD", "/health").status, 200);
@@ -42,9 +41,8 @@ TEST(router, unknown_path_is_404_and_wrong_method_405) {
 
 TEST(router, a_throwing_handler_becomes_a_500_json_error) {
   router r;
-  r.add("GET", "/boom", [](http_request&&, const path_params&, respond_fn) {
-    throw std::runtime_error("kaput");
-  });
+  r.add("GET", "/boom",
+        [](http_request&&, const path_params&, respond_fn) { throw std::runtime_error("kaput"); });
   auto res = call(r, "GET", "/boom");
   EXPECT_EQ(res.status, 500);
   EXPECT_NE(res.body.find("\"code\":\"internal\""), std::string::npos);
@@ -53,9 +51,8 @@ TEST(router, a_throwing_handler_becomes_a_500_json_error) {
 TEST(router, counts_requests_per_route_and_status) {
   metrics_registry reg;
   router r{&reg};
-  r.add("GET", "/x/{id}", [](http_request&&, const path_params&, respond_fn done) {
-    done(json_ok(200, "{}"));
-  });
+  r.add("GET", "/x/{id}",
+        [](http_request&&, const path_params&, respond_fn done) { done(json_ok(200, "{}")); });
   call(r, "GET", "/x/1");
   call(r, "GET", "/x/2");
   auto text = reg.render();

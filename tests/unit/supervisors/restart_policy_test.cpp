@@ -60,7 +60,8 @@ TEST(restart_policy, backoff_doubles_up_to_the_cap_and_resets_when_stable) {
   auto t = clock::now();
   std::vector<long> delays;
   for (int i = 0; i < 5; ++i)
-    delays.push_back(p.on_child_exit(0, 1, restart_type::permanent, true, t + i * 1ms).delay.count());
+    delays.push_back(
+        p.on_child_exit(0, 1, restart_type::permanent, true, t + i * 1ms).delay.count());
   EXPECT_EQ(delays, (std::vector<long>{10, 20, 40, 50, 50}));
   auto later = t + 5s;
   EXPECT_EQ(p.on_child_exit(0, 1, restart_type::permanent, true, later).delay, 10ms);

@@ -1,0 +1,194 @@
+#include "actors/conversation/conversation_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+
+#include "actors/conversation/conversation_logic.hpp"
+#include "io/logging.hpp"
+#include "io/whatsapp.hpp"
+#include "messages/conversation.hpp"
+#include "messages/local.hpp"
+#include "persistence/conversation_store.hpp"
+#include "persistence/pool.hpp"
+
+namespace parley::actors {
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct conversation_state {
+  static inline const char* name = "conversation";
+  std::unique_ptr<conversation::conversation_logic> logic;
+  conversation::turn current;
+  bool draining = false;  // the tenant asked us to stop once idle
+  bool asked_passivation = false;
+};
+
+using self_ptr = caf::stateful_actor<conversation_state>*;
+
+struct ctx {
+  services svc;
+  caf::actor tenant;
+  std::string tenant_id;
+  std::string conversation_id;
+};
+
+void act(self_ptr self, const ctx& c, conversation::action a);
+
+void maybe_quit(self_ptr self) {
+  auto& l = *self->state.logic;
+  if (self->state.draining && !l.busy() && l.queued() == 0) self->quit();
+}
+
+void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  c.svc.db->submit(
+      [me, plan = std::move(plan)](pqxx::connection& conn) {
+        auto outcome = persistence::store_reply(conn, plan);
+        caf::anon_send(
+            me, stored_atom::value,
+            outcome_ptr{std::make_shared<persistence::reply_outcome>(std::move(outcome))});
+      },
+      [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
+}
+
+persistence::reply_plan plan_for(const ctx& c, const conversation::turn& t) {
+  persistence::reply_plan plan;
+  plan.tenant_id = c.tenant_id;
+  plan.conversation_id = c.conversation_id;
+  for (const auto& m : t.messages) plan.inbound_ids.push_back(m.id);
+  plan.idempotency_key = std::to_string(t.last_id());
+  plan.reply_to = t.last_wamid();
+  return plan;
+}
+
+void run_turn(self_ptr self, const ctx& c, conversation::turn t) {
+  self->state.current = t;
+  if (t.silent) return store(self, c, plan_for(c, t));
+  self->request(c.tenant, std::chrono::seconds{10}, ask_atom::value, t.text)
+      .then(
+          [self, c, t](const support_answer& answer) {
+            auto plan = plan_for(c, t);
+            plan.bubbles = io::whatsapp::split_bubbles(answer.text);
+            plan.confidence = answer.confidence;
+            plan.fallback = answer.fallback;
+            store(self, c, std::move(plan));
+          },
+          [self](const caf::error& err) {
+            caf::anon_send(caf::actor_cast<caf::actor>(self), failed_atom::value,
+                           self->system().render(err));
+          });
+}
+
+void act(self_ptr self, const ctx& c, conversation::action a) {
+  switch (a.what) {
+    case conversation::action::none:
+      break;
+    case conversation::action::arm_timer: {
+      auto delay = std::max<int64_t>(0, a.timer_at_ms - now_ms());
+      self->delayed_send(self, std::chrono::milliseconds{delay}, timer_atom::value,
+                         static_cast<uint64_t>(a.timer_token));
+      break;
+    }
+    case conversation::action::start_turn:
+      run_turn(self, c, std::move(a.next));
+      break;
+  }
+}
+
+conversation::incoming to_incoming(const inbound_msg& m) {
+  return conversation::incoming{m.id, m.type, m.text, m.wamid,
+                                m.received_ms ? m.received_ms : now_ms()};
+}
+
+}  // namespace
+
+caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
+                              std::string tenant_id, std::string conversation_id) {
+  ctx c{svc, std::move(tenant), std::move(tenant_id), std::move(conversation_id)};
+  return sys.spawn([c](self_ptr self) -> caf::behavior {
+    self->state.logic = std::make_unique<conversation::conversation_logic>(
+        conversation::logic_settings{c.svc.buffer_window, c.svc.context_size});
+    auto me = caf::actor_cast<caf::actor>(self);
+    auto conv_id = c.conversation_id;
+    auto context_size = static_cast<int>(c.svc.context_size);
+    c.svc.db->submit(
+        [me, conv_id, context_size](pqxx::connection& conn) {
+          auto snap = persistence::load_conversation(conn, conv_id, context_size);
+          caf::anon_send(
+              me, loaded_atom::value,
+              snapshot_ptr{std::make_shared<persistence::conversation_snapshot>(std::move(snap))});
+        },
+        [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
+    return {
+        [self, c](const inbound_msg& m) {
+          act(self, c, self->state.logic->on_message(to_incoming(m), now_ms()));
+        },
+        [self, c](loaded_atom, const snapshot_ptr& snap) {
+          std::vector<conversation::context_line> lines;
+          for (const auto& l : snap->context) lines.push_back({l.direction == "in", l.text});
+          auto& logic = *self->state.logic;
+          // Messages acknowledged while no instance ran (or before a crash) come first.
+          for (const auto& s : snap->unprocessed)
+            logic.on_message(conversation::incoming{s.id, s.type, s.text, s.wamid, now_ms()},
+                             now_ms());
+          act(self, c, logic.on_loaded(snap->override_until_ms, std::move(lines), now_ms()));
+        },
+        [self, c](timer_atom, uint64_t token) {
+          act(self, c, self->state.logic->on_timer(token, now_ms()));
+        },
+        [self, c](stored_atom, const outcome_ptr& outcome) {
+          std::vector<std::string> replies;
+          if (!outcome->locked && !outcome->to_send.empty()) {
+            std::vector<outbound_msg> out;
+            for (const auto& o : outcome->to_send) {
+              replies.push_back(o.text);
+              out.push_back(outbound_msg{o.id, o.tenant_id, o.conversation_id, o.to, o.text,
+                                         o.reply_to, o.bubble, o.attempts, o.phone_number_id,
+                                         o.access_token, o.api_base_url, o.api_version,
+                                         o.received_at_ms});
+            }
+            auto outbox = lookup(self->system(), outbox_name());
+            if (outbox) self->send(outbox, send_atom::value, std::move(out));
+            // Without an outbox the bubbles stay pending in the database and are sent when it
+            // (or the node) restarts.
+          }
+          act(self, c, self->state.logic->on_turn_done(replies, now_ms()));
+          maybe_quit(self);
+        },
+        [self, c](failed_atom, const std::string& why) {
+          log::get("actors")->warn("conversation {}: turn failed, retrying: {}", c.conversation_id,
+                                   why);
+          self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value);
+        },
+        [self, c](retry_atom) {
+          auto& logic = *self->state.logic;
+          if (!logic.loaded()) {
+            // The initial load failed: start over.
+            self->quit(caf::make_error(caf::sec::runtime_error, "cannot load conversation"));
+            return;
+          }
+          act(self, c, logic.on_turn_failed(now_ms()));
+        },
+        [self](shutdown_atom) {
+          self->state.draining = true;
+          maybe_quit(self);
+        },
+        caf::after(c.svc.conversation_idle) >>
+            [self, c] {
+              auto& l = *self->state.logic;
+              if (l.busy() || l.queued() > 0 || self->state.draining) return;
+              self->send(c.tenant, passivate_atom::value, c.conversation_id);
+            },
+    };
+  });
+}
+
+}  // namespace parley::actors

@@ -1,0 +1,102 @@
+#include "actors/conversation/conversation_logic.hpp"
+
+#include <algorithm>
+
+namespace parley::conversation {
+
+conversation_logic::conversation_logic(logic_settings s) : settings_(s) {}
+
+action conversation_logic::on_loaded(int64_t override_until_ms, std::vector<context_line> context,
+                                     int64_t now_ms) {
+  loaded_ = true;
+  override_until_ms_ = override_until_ms;
+  for (auto& line : context) remember(std::move(line));
+  return schedule(now_ms);
+}
+
+action conversation_logic::on_message(incoming m, int64_t now_ms) {
+  if (m.id <= last_done_id_) return {};  // answered already (a replay or a duplicate route)
+  auto pos = std::lower_bound(pending_.begin(), pending_.end(), m.id,
+                              [](const incoming& x, int64_t id) { return x.id < id; });
+  if (pos != pending_.end() && pos->id == m.id) return {};  // queued already
+  pending_.insert(pos, std::move(m));
+  return schedule(now_ms);
+}
+
+action conversation_logic::on_timer(uint64_t token, int64_t now_ms) {
+  if (token != token_ || busy_ || !loaded_ || pending_.empty()) return {};
+  if (now_ms < deadline_ms_) {
+    action a;
+    a.what = action::arm_timer;
+    a.timer_at_ms = deadline_ms_;
+    a.timer_token = token_;
+    return a;
+  }
+  return begin_turn(now_ms);
+}
+
+action conversation_logic::on_turn_done(const std::vector<std::string>& replies, int64_t now_ms) {
+  if (!busy_) return {};
+  busy_ = false;
+  for (const auto& m : current_.messages)
+    if (!m.text.empty()) remember(context_line{true, m.text});
+  for (const auto& r : replies) remember(context_line{false, r});
+  current_ = turn{};
+  return schedule(now_ms);
+}
+
+action conversation_logic::on_turn_failed(int64_t now_ms) {
+  if (!busy_) return {};
+  busy_ = false;
+  // Put the turn back in front, in order, and let it be taken again.
+  for (auto it = current_.messages.rbegin(); it != current_.messages.rend(); ++it)
+    pending_.push_front(std::move(*it));
+  last_done_id_ = pending_.empty() ? last_done_id_ : pending_.front().id - 1;
+  current_ = turn{};
+  return schedule(now_ms);
+}
+
+action conversation_logic::schedule(int64_t now_ms) {
+  if (!loaded_ || busy_ || pending_.empty()) return {};
+  auto window = settings_.buffer_window.count();
+  if (window <= 0) return begin_turn(now_ms);
+  int64_t first = pending_.front().arrived_ms;
+  int64_t last = pending_.back().arrived_ms;
+  deadline_ms_ = std::min(last + window, first + 3 * window);
+  if (now_ms >= deadline_ms_) return begin_turn(now_ms);
+  action a;
+  a.what = action::arm_timer;
+  a.timer_at_ms = deadline_ms_;
+  a.timer_token = ++token_;
+  return a;
+}
+
+action conversation_logic::begin_turn(int64_t now_ms) {
+  busy_ = true;
+  ++token_;  // any armed timer is now stale
+  current_ = turn{};
+  current_.silent = locked(now_ms);
+  // With merging disabled every message is its own turn, even when several queued up.
+  auto take = settings_.buffer_window.count() <= 0 ? std::size_t{1} : pending_.size();
+  for (std::size_t i = 0; i < take; ++i) {
+    auto& m = pending_.front();
+    if (!m.text.empty()) {
+      if (!current_.text.empty()) current_.text += '\n';
+      current_.text += m.text;
+    }
+    current_.messages.push_back(std::move(m));
+    pending_.pop_front();
+  }
+  last_done_id_ = current_.last_id();
+  action a;
+  a.what = action::start_turn;
+  a.next = current_;
+  return a;
+}
+
+void conversation_logic::remember(context_line line) {
+  context_.push_back(std::move(line));
+  while (context_.size() > settings_.context_size) context_.pop_front();
+}
+
+}  // namespace parley::conversation

@@ -1,0 +1,94 @@
+#pragma once
+// The rules of one conversation, without CAF, sockets or a database: the conversation actor
+// feeds it events (a message arrived, a timer fired, a turn finished) and carries out the action
+// it returns. Owned by one conversation actor; not thread-safe.
+//
+// - Messages are handled strictly in acknowledgement order (their inbox ids), each once.
+// - A burst is merged into one turn: a turn starts `window` after the burst's last message, but
+//   no later than 3 windows after its first, so a customer who keeps typing still gets answers.
+// - One turn at a time: messages arriving meanwhile wait for the next turn (merged into it,
+//   unless the window is 0: then every message is a turn of its own).
+// - The last `context_size` lines (customer and bot) are kept as context.
+// - While a human holds the conversation (lockout), turns are still taken, but silently.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace parley::conversation {
+
+struct incoming {
+  int64_t id = 0;  ///< inbox id: increases in acknowledgement order
+  std::string type;
+  std::string text;
+  std::string wamid;
+  int64_t arrived_ms = 0;
+};
+
+struct context_line {
+  bool from_customer = true;
+  std::string text;
+};
+
+struct turn {
+  std::vector<incoming> messages;
+  std::string text;     ///< the messages' texts, one per line
+  bool silent = false;  ///< a human holds the conversation: do not answer
+  [[nodiscard]] int64_t last_id() const { return messages.empty() ? 0 : messages.back().id; }
+  [[nodiscard]] std::string last_wamid() const {
+    return messages.empty() ? "" : messages.back().wamid;
+  }
+};
+
+struct action {
+  enum kind { none, arm_timer, start_turn } what = none;
+  int64_t timer_at_ms = 0;
+  uint64_t timer_token = 0;
+  turn next;  ///< with start_turn
+};
+
+struct logic_settings {
+  std::chrono::milliseconds buffer_window{2000};
+  std::size_t context_size = 20;
+};
+
+class conversation_logic {
+ public:
+  explicit conversation_logic(logic_settings s = {});
+
+  /// The persisted state arrived (lockout and context). Until then messages only queue.
+  action on_loaded(int64_t override_until_ms, std::vector<context_line> context, int64_t now_ms);
+  action on_message(incoming m, int64_t now_ms);
+  action on_timer(uint64_t token, int64_t now_ms);
+  /// The current turn is answered and stored; `replies` are the bot's bubbles (may be empty).
+  action on_turn_done(const std::vector<std::string>& replies, int64_t now_ms);
+  /// The current turn could not be completed: its messages go back to the front of the queue.
+  action on_turn_failed(int64_t now_ms);
+
+  void set_override_until(int64_t until_ms) { override_until_ms_ = until_ms; }
+  [[nodiscard]] bool locked(int64_t now_ms) const { return override_until_ms_ > now_ms; }
+  [[nodiscard]] bool loaded() const { return loaded_; }
+  [[nodiscard]] bool busy() const { return busy_; }
+  [[nodiscard]] std::size_t queued() const { return pending_.size(); }
+  [[nodiscard]] const std::deque<context_line>& context() const { return context_; }
+  [[nodiscard]] int64_t last_done_id() const { return last_done_id_; }
+
+ private:
+  action schedule(int64_t now_ms);
+  action begin_turn(int64_t now_ms);
+  void remember(context_line line);
+
+  logic_settings settings_;
+  bool loaded_ = false;
+  bool busy_ = false;
+  int64_t override_until_ms_ = 0;
+  int64_t last_done_id_ = 0;  // highest id answered (or taken into the current turn)
+  std::deque<incoming> pending_;
+  turn current_;
+  std::deque<context_line> context_;
+  uint64_t token_ = 0;
+  int64_t deadline_ms_ = 0;
+};
+
+}  // namespace parley::conversation

@@ -1,0 +1,89 @@
+#include "actors/support.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+
+#include "actors/responder/knowledge_index.hpp"
+#include "io/logging.hpp"
+#include "messages/conversation.hpp"
+#include "messages/local.hpp"
+#include "persistence/admin_store.hpp"
+#include "persistence/pool.hpp"
+
+namespace parley::actors {
+
+namespace {
+
+struct support_state {
+  static inline const char* name = "support";
+  index_ptr index;
+  bool loading = false;
+  bool reload_again = false;
+  std::vector<std::pair<caf::response_promise, std::string>> waiting;  // asks before first load
+};
+
+using self_ptr = caf::stateful_actor<support_state>*;
+
+support_answer to_message(const responder::answer& a) {
+  return support_answer{a.text, a.confidence, a.fallback, a.language, a.entry_id};
+}
+
+void load(self_ptr self, const services& svc, const std::string& tenant_id) {
+  if (self->state.loading) {
+    self->state.reload_again = true;
+    return;
+  }
+  self->state.loading = true;
+  auto me = caf::actor_cast<caf::actor>(self);
+  svc.db->submit(
+      [me, tenant_id](pqxx::connection& c) {
+        auto index = std::make_shared<responder::knowledge_index>();
+        for (auto& k : persistence::tenant_knowledge(c, tenant_id))
+          index->add(responder::kb_entry{k.id, k.title, k.content, k.kind == "faq"});
+        caf::anon_send(me, loaded_atom::value, index_ptr{std::move(index)});
+      },
+      [me, tenant_id](const std::string& why) {
+        log::get("actors")->warn("tenant {}: cannot load knowledge: {}", tenant_id, why);
+        caf::anon_send(me, failed_atom::value);
+      });
+}
+
+}  // namespace
+
+caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenant_id) {
+  return sys.spawn([svc, tenant_id](self_ptr self) -> caf::behavior {
+    load(self, svc, tenant_id);
+    return {
+        [self](ask_atom, const std::string& question) -> caf::result<support_answer> {
+          auto& st = self->state;
+          if (!st.index) {
+            auto rp = self->make_response_promise();
+            st.waiting.emplace_back(rp, question);
+            return rp;
+          }
+          return to_message(st.index->respond(question));
+        },
+        [self, svc, tenant_id](kb_changed_atom) { load(self, svc, tenant_id); },
+        [self, svc, tenant_id](loaded_atom, index_ptr index) {
+          auto& st = self->state;
+          st.index = std::move(index);
+          st.loading = false;
+          for (auto& [rp, q] : st.waiting) rp.deliver(to_message(st.index->respond(q)));
+          st.waiting.clear();
+          if (st.reload_again) {
+            st.reload_again = false;
+            load(self, svc, tenant_id);
+          }
+        },
+        [self, svc, tenant_id](failed_atom) {
+          self->state.loading = false;
+          // The database is unreachable: try again shortly; asks keep waiting meanwhile.
+          self->delayed_send(self, std::chrono::seconds{1}, kb_changed_atom::value);
+        },
+    };
+  });
+}
+
+}  // namespace parley::actors

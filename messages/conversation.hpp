@@ -1,0 +1,86 @@
+#pragma once
+// The message path between actors: an acknowledged inbound message on its way to its
+// conversation, the support agent's answer, and outgoing bubbles for the outbox.
+#include <caf/meta/type_name.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/atoms.hpp"
+
+namespace parley {
+
+using ask_atom = caf::atom_constant<caf::atom("ask")>;
+using kb_changed_atom = caf::atom_constant<caf::atom("kbchanged")>;
+using send_atom = caf::atom_constant<caf::atom("send")>;
+using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
+using timer_atom = caf::atom_constant<caf::atom("turntimer")>;
+using stored_atom = caf::atom_constant<caf::atom("stored")>;
+using failed_atom = caf::atom_constant<caf::atom("failed")>;
+using result_atom = caf::atom_constant<caf::atom("result")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using count_atom = caf::atom_constant<caf::atom("count")>;
+
+/// An acknowledged (committed) inbound message, routed tenant -> conversation.
+struct inbound_msg {
+  int64_t id = 0;  ///< inbox row id: increases in acknowledgement order
+  std::string tenant_id;
+  std::string channel_id;
+  std::string conversation_id;
+  std::string customer;
+  std::string type;
+  std::string text;
+  std::string wamid;
+  int64_t received_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, inbound_msg& x) {
+  return f(caf::meta::type_name("parley::inbound_msg"), x.id, x.tenant_id, x.channel_id,
+           x.conversation_id, x.customer, x.type, x.text, x.wamid, x.received_ms);
+}
+
+/// What the support agent answers to a customer's turn.
+struct support_answer {
+  std::string text;
+  double confidence = 0;
+  bool fallback = true;
+  std::string language;
+  int64_t entry_id = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, support_answer& x) {
+  return f(caf::meta::type_name("parley::support_answer"), x.text, x.confidence, x.fallback,
+           x.language, x.entry_id);
+}
+
+/// One stored bubble the outbox must send (with the channel's sending details).
+struct outbound_msg {
+  int64_t id = 0;
+  std::string tenant_id;
+  std::string conversation_id;
+  std::string to;
+  std::string text;
+  std::string reply_to;
+  int32_t bubble = 0;
+  int32_t attempts = 0;
+  std::string phone_number_id;
+  std::string access_token;
+  std::string api_base_url;
+  std::string api_version;
+  int64_t received_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outbound_msg& x) {
+  return f(caf::meta::type_name("parley::outbound_msg"), x.id, x.tenant_id, x.conversation_id, x.to,
+           x.text, x.reply_to, x.bubble, x.attempts, x.phone_number_id, x.access_token,
+           x.api_base_url, x.api_version, x.received_ms);
+}
+
+}  // namespace parley
+
+namespace parley {
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+}  // namespace parley

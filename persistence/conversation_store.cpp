@@ -1,0 +1,203 @@
+#include "persistence/conversation_store.hpp"
+
+#include <pqxx/pqxx>
+
+namespace parley::persistence {
+
+namespace {
+
+std::string str(const pqxx::field& f) {
+  return f.is_null() ? std::string{} : f.c_str();
+}
+
+constexpr const char* outbound_columns = R"sql(
+  m.id, m.tenant_id, m.conversation_id, c.channel_id, c.customer, m.text,
+  coalesce(m.reply_to, ''), m.bubble, m.attempts, ch.phone_number_id, ch.access_token,
+  ch.api_base_url, ch.api_version,
+  coalesce((SELECT (extract(epoch FROM i.created_at) * 1000)::bigint FROM messages i
+            WHERE i.direction = 'in' AND i.id = CASE WHEN m.idempotency_key ~ '^[0-9]+$'
+                 THEN m.idempotency_key::bigint END), 0)
+)sql";
+
+constexpr const char* outbound_joins = R"sql(
+  FROM messages m
+  JOIN conversations c ON c.id = m.conversation_id
+  JOIN channels ch ON ch.id = c.channel_id
+)sql";
+
+outbound_item to_outbound(const pqxx::row& r) {
+  outbound_item o;
+  o.id = r[0].as<int64_t>();
+  o.tenant_id = str(r[1]);
+  o.conversation_id = str(r[2]);
+  o.channel_id = str(r[3]);
+  o.to = str(r[4]);
+  o.text = str(r[5]);
+  o.reply_to = str(r[6]);
+  o.bubble = r[7].as<int>();
+  o.attempts = r[8].as<int>();
+  o.phone_number_id = str(r[9]);
+  o.access_token = str(r[10]);
+  o.api_base_url = str(r[11]);
+  o.api_version = str(r[12]);
+  o.received_at_ms = r[13].as<int64_t>();
+  return o;
+}
+
+stored_message to_stored(const pqxx::row& r) {
+  return stored_message{r[0].as<int64_t>(), str(r[1]), str(r[2]), str(r[3]),
+                        str(r[4]),          str(r[5]), str(r[6]), str(r[7])};
+}
+
+constexpr const char* inbound_select = R"sql(
+  SELECT m.id, m.tenant_id, c.channel_id, m.conversation_id, c.customer, m.type, m.text,
+         coalesce(m.provider_id, '')
+    FROM messages m JOIN conversations c ON c.id = m.conversation_id
+   WHERE m.direction = 'in' AND m.status = 'received'
+)sql";
+
+std::string id_array(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  return out + "}";
+}
+
+}  // namespace
+
+conversation_snapshot load_conversation(pqxx::connection& c, const std::string& conversation_id,
+                                        int context_size) {
+  conversation_snapshot snap;
+  pqxx::read_transaction tx{c};
+  auto conv = tx.exec_params(
+      "SELECT coalesce((extract(epoch FROM human_override_until) * 1000)::bigint, 0) "
+      "FROM conversations WHERE id = $1",
+      conversation_id);
+  if (conv.empty()) return snap;
+  snap.found = true;
+  snap.override_until_ms = conv[0][0].as<int64_t>();
+  auto ctx = tx.exec_params(
+      "SELECT direction, text FROM (SELECT id, direction, text FROM messages "
+      "WHERE conversation_id = $1 AND (direction = 'out' OR status = 'processed') "
+      "ORDER BY id DESC LIMIT $2) t ORDER BY id",
+      conversation_id, context_size);
+  for (const auto& r : ctx) snap.context.push_back(context_line{str(r[0]), str(r[1])});
+  for (const auto& r :
+       tx.exec_params(std::string{inbound_select} + " AND m.conversation_id = $1 ORDER BY m.id",
+                      conversation_id))
+    snap.unprocessed.push_back(to_stored(r));
+  return snap;
+}
+
+reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
+  reply_outcome out;
+  pqxx::work tx{c};
+  auto lock = tx.exec_params1(
+      "SELECT coalesce(human_override_until > now(), false) FROM conversations "
+      "WHERE id = $1 FOR UPDATE",
+      plan.conversation_id);
+  out.locked = lock[0].as<bool>();
+  std::vector<int64_t> queued;
+  if (!out.locked) {
+    for (std::size_t i = 0; i < plan.bubbles.size(); ++i) {
+      // An earlier attempt (before a crash) may have stored this reply already: keep it.
+      tx.exec_params(
+          "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
+          "idempotency_key, bubble, reply_to) VALUES ($1, $2, 'out', 'text', $3, 'pending', $4, "
+          "$5, NULLIF($6, '')) ON CONFLICT (tenant_id, idempotency_key, bubble) "
+          "WHERE direction = 'out' DO NOTHING",
+          plan.tenant_id, plan.conversation_id, plan.bubbles[i], plan.idempotency_key,
+          static_cast<int>(i), plan.reply_to);
+    }
+  }
+  tx.exec_params(
+      "UPDATE messages SET status = 'processed', processed_at = now() "
+      "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received'",
+      id_array(plan.inbound_ids));
+  tx.exec_params(
+      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
+      "'message.processed', jsonb_build_object('messages', $3::bigint[], 'bubbles', $4::int, "
+      "'confidence', $5::float8, 'fallback', $6::bool, 'silenced', $7::bool))",
+      plan.tenant_id, plan.conversation_id, id_array(plan.inbound_ids),
+      static_cast<int>(out.locked ? 0 : plan.bubbles.size()), plan.confidence, plan.fallback,
+      out.locked);
+  if (!out.locked && !plan.bubbles.empty()) {
+    for (const auto& r : tx.exec_params(std::string{"SELECT "} + outbound_columns + outbound_joins +
+                                            " WHERE m.tenant_id = $1 AND m.direction = 'out' AND "
+                                            "m.idempotency_key = $2 AND m.status = 'pending' "
+                                            "ORDER BY m.bubble",
+                                        plan.tenant_id, plan.idempotency_key))
+      out.to_send.push_back(to_outbound(r));
+  }
+  tx.commit();
+  return out;
+}
+
+std::vector<outbound_item> pending_outbox(pqxx::connection& c) {
+  pqxx::read_transaction tx{c};
+  std::vector<outbound_item> out;
+  for (const auto& r : tx.exec(std::string{"SELECT "} + outbound_columns + outbound_joins +
+                               " WHERE m.direction = 'out' AND m.status = 'pending' ORDER BY m.id"))
+    out.push_back(to_outbound(r));
+  return out;
+}
+
+std::vector<stored_message> unprocessed_inbound(pqxx::connection& c) {
+  pqxx::read_transaction tx{c};
+  std::vector<stored_message> out;
+  for (const auto& r : tx.exec(std::string{inbound_select} + " ORDER BY m.id"))
+    out.push_back(to_stored(r));
+  return out;
+}
+
+void record_sent(pqxx::connection& c, int64_t message_id, const std::string& wamid) {
+  pqxx::work tx{c};
+  auto rs = tx.exec_params(
+      "UPDATE messages SET status = 'sent', provider_id = $2, sent_at = now(), "
+      "attempts = attempts + 1, error = NULL WHERE id = $1 AND status = 'pending' "
+      "RETURNING tenant_id, conversation_id",
+      message_id, wamid);
+  if (rs.empty()) return;  // already recorded
+  // Statuses that overtook the send result are applied now, best first.
+  tx.exec_params(R"sql(
+    UPDATE messages m SET status = s.status,
+           delivered_at = CASE WHEN s.status = 'delivered' THEN s.provider_ts ELSE m.delivered_at END,
+           read_at = CASE WHEN s.status IN ('read', 'played') THEN s.provider_ts ELSE m.read_at END,
+           failed_at = CASE WHEN s.status = 'failed' THEN s.provider_ts ELSE m.failed_at END,
+           error = CASE WHEN s.status = 'failed' THEN s.errors ELSE m.error END
+      FROM (SELECT status, provider_ts, errors FROM message_statuses
+             WHERE provider_id = $2 ORDER BY parley_status_rank(status) DESC, id LIMIT 1) s
+     WHERE m.id = $1 AND parley_status_rank(s.status) > parley_status_rank(m.status))sql",
+                 message_id, wamid);
+  tx.exec_params(
+      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, 'reply.sent', "
+      "jsonb_build_object('message_id', $3::bigint, 'wamid', $4::text))",
+      str(rs[0][0]), str(rs[0][1]), message_id, wamid);
+  tx.commit();
+}
+
+void record_attempt(pqxx::connection& c, int64_t message_id, const std::string& error) {
+  pqxx::work tx{c};
+  tx.exec_params("UPDATE messages SET attempts = attempts + 1, error = $2 WHERE id = $1",
+                 message_id, error);
+  tx.commit();
+}
+
+void record_dead(pqxx::connection& c, int64_t message_id, const std::string& error) {
+  pqxx::work tx{c};
+  auto rs = tx.exec_params(
+      "UPDATE messages SET status = 'failed', failed_at = now(), attempts = attempts + 1, "
+      "error = $2 WHERE id = $1 AND status = 'pending' RETURNING tenant_id, conversation_id",
+      message_id, error);
+  if (rs.empty()) return;
+  tx.exec_params(
+      "INSERT INTO dead_letters (tenant_id, message_id, kind, error) VALUES ($1, $2, 'outbound', "
+      "$3)",
+      str(rs[0][0]), message_id, error);
+  tx.exec_params(
+      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
+      "'reply.failed', jsonb_build_object('message_id', $3::bigint, 'error', $4::text))",
+      str(rs[0][0]), str(rs[0][1]), message_id, error);
+  tx.commit();
+}
+
+}  // namespace parley::persistence

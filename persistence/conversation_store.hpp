@@ -1,0 +1,79 @@
+#pragma once
+// Statements behind conversation actors and the outbox. Each function runs on a pool thread in
+// its own transaction and throws on database errors.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "persistence/inbox_writer.hpp"
+#include "persistence/pqxx_fwd.hpp"
+
+namespace parley::persistence {
+
+struct context_line {
+  std::string direction;  ///< "in" or "out"
+  std::string text;
+};
+
+/// What a conversation actor needs when it (re)starts.
+struct conversation_snapshot {
+  bool found = false;
+  int64_t override_until_ms = 0;            ///< human lockout end (epoch ms), 0 when none
+  std::vector<context_line> context;        ///< the last messages, oldest first
+  std::vector<stored_message> unprocessed;  ///< acknowledged, not yet answered, in order
+};
+
+conversation_snapshot load_conversation(pqxx::connection& c, const std::string& conversation_id,
+                                        int context_size);
+
+/// One outgoing bubble, with what the outbox needs to send it.
+struct outbound_item {
+  int64_t id = 0;
+  std::string tenant_id;
+  std::string conversation_id;
+  std::string channel_id;
+  std::string to;
+  std::string text;
+  std::string reply_to;
+  int bubble = 0;
+  int attempts = 0;
+  std::string phone_number_id;
+  std::string access_token;
+  std::string api_base_url;
+  std::string api_version;
+  int64_t received_at_ms = 0;  ///< when the answered message was acknowledged (e2e latency)
+};
+
+struct reply_plan {
+  std::string tenant_id;
+  std::string conversation_id;
+  std::vector<int64_t> inbound_ids;  ///< the turn's messages, all marked processed
+  std::string idempotency_key;       ///< the last inbound message id of the turn
+  std::vector<std::string> bubbles;  ///< empty: stay silent
+  std::string reply_to;              ///< wamid to quote, may be empty
+  double confidence = 0;
+  bool fallback = false;
+};
+
+struct reply_outcome {
+  bool locked = false;                 ///< a human holds the conversation: nothing was queued
+  std::vector<outbound_item> to_send;  ///< bubbles still pending, in order
+};
+
+/// Stores the reply (idempotent on the key) and marks the turn processed, in one transaction,
+/// after re-checking the lockout under a row lock.
+reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan);
+
+/// Every outbound bubble still pending, oldest first (recovery at start).
+std::vector<outbound_item> pending_outbox(pqxx::connection& c);
+/// Every acknowledged inbound message not yet processed, oldest first (recovery at start).
+std::vector<stored_message> unprocessed_inbound(pqxx::connection& c);
+
+/// The send succeeded: status sent, wamid stored, statuses that arrived early applied.
+void record_sent(pqxx::connection& c, int64_t message_id, const std::string& wamid);
+/// One failed attempt that will be retried.
+void record_attempt(pqxx::connection& c, int64_t message_id, const std::string& error);
+/// The send failed for good: status failed, a dead letter, a reply.failed event.
+void record_dead(pqxx::connection& c, int64_t message_id, const std::string& error);
+
+}  // namespace parley::persistence

@@ -1,0 +1,132 @@
+#include "tests/support/fake_graph.hpp"
+
+#include <simdjson.h>
+
+#include <atomic>
+#include <optional>
+#include <thread>
+
+#include "io/http_server.hpp"
+
+namespace parley::test {
+
+struct fake_graph_api::state {
+  mutable std::mutex mtx;
+  std::vector<graph_call> calls;
+  std::vector<bool> ok;
+  std::deque<scripted_answer> scripted;
+  std::optional<scripted_answer> forever;
+  uint64_t next_id = 1;
+};
+
+namespace {
+
+std::string field(simdjson::dom::element e, std::initializer_list<const char*> path) {
+  for (auto key : path) {
+    simdjson::dom::element next;
+    if (e.at_key(key).get(next) != simdjson::SUCCESS) return {};
+    e = next;
+  }
+  std::string_view sv;
+  return e.get(sv) == simdjson::SUCCESS ? std::string{sv} : std::string{};
+}
+
+}  // namespace
+
+fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
+  io::http_server_settings s;
+  s.port = 0;
+  auto st = st_;
+  server_ =
+      std::make_unique<io::http_server>(s, [st](io::http_request&& req, io::respond_fn respond) {
+        graph_call c;
+        c.path = req.path;
+        c.authorization = std::string{req.header("authorization")};
+        c.body = req.body;
+        simdjson::dom::parser parser;
+        simdjson::dom::element root;
+        if (parser.parse(req.body).get(root) == simdjson::SUCCESS) {
+          c.to = field(root, {"to"});
+          c.text = field(root, {"text", "body"});
+          c.context_id = field(root, {"context", "message_id"});
+        }
+        io::http_response res;
+        {
+          std::lock_guard<std::mutex> guard{st->mtx};
+          std::optional<scripted_answer> a;
+          if (!st->scripted.empty()) {
+            a = st->scripted.front();
+            st->scripted.pop_front();
+          } else if (st->forever) {
+            a = st->forever;
+          }
+          if (a) {
+            res.status = a->status;
+            res.body = a->body;
+            st->ok.push_back(false);
+          } else {
+            c.wamid = "wamid.fake" + std::to_string(st->next_id++);
+            res.status = 200;
+            res.body = R"({"messaging_product":"whatsapp","contacts":[{"input":")" + c.to +
+                       R"(","wa_id":")" + c.to + R"("}],"messages":[{"id":")" + c.wamid +
+                       R"(","message_status":"accepted"}]})";
+            st->ok.push_back(true);
+          }
+          st->calls.push_back(c);
+        }
+        respond(std::move(res));
+      });
+  port_ = server_->bind();
+  server_->start();
+}
+
+fake_graph_api::~fake_graph_api() {
+  server_->stop(std::chrono::milliseconds{1000});
+}
+
+std::string fake_graph_api::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
+
+std::vector<graph_call> fake_graph_api::calls() const {
+  std::lock_guard<std::mutex> guard{st_->mtx};
+  return st_->calls;
+}
+
+std::vector<graph_call> fake_graph_api::accepted() const {
+  std::lock_guard<std::mutex> guard{st_->mtx};
+  std::vector<graph_call> out;
+  for (std::size_t i = 0; i < st_->calls.size(); ++i)
+    if (st_->ok[i]) out.push_back(st_->calls[i]);
+  return out;
+}
+
+bool fake_graph_api::wait_accepted(std::size_t n, std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (accepted().size() >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return accepted().size() >= n;
+}
+
+bool fake_graph_api::wait_calls(std::size_t n, std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (calls().size() >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return calls().size() >= n;
+}
+
+void fake_graph_api::script(std::vector<scripted_answer> answers) {
+  std::lock_guard<std::mutex> guard{st_->mtx};
+  for (auto& a : answers) st_->scripted.push_back(std::move(a));
+}
+
+void fake_graph_api::always(scripted_answer a) {
+  std::lock_guard<std::mutex> guard{st_->mtx};
+  st_->forever = std::move(a);
+}
+
+}  // namespace parley::test

@@ -1,0 +1,58 @@
+#pragma once
+// A fake WhatsApp Cloud API (Graph API) on loopback, in the test process: parley's real HTTP
+// client talks to it over real sockets. It records every call and can be told to fail.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace parley::io {
+class http_server;
+}
+
+namespace parley::test {
+
+struct graph_call {
+  std::string path;
+  std::string authorization;
+  std::string body;
+  std::string to;          // parsed from body
+  std::string text;        // text.body
+  std::string context_id;  // context.message_id
+  std::string wamid;       // what we answered
+};
+
+struct scripted_answer {
+  int status;
+  std::string body;
+};
+
+class fake_graph_api {
+ public:
+  fake_graph_api();
+  ~fake_graph_api();
+  [[nodiscard]] std::string base_url() const;
+  [[nodiscard]] std::vector<graph_call> calls() const;
+  /// Calls that were answered 200 (delivered replies).
+  [[nodiscard]] std::vector<graph_call> accepted() const;
+  /// Waits until at least n calls were accepted; false on timeout.
+  bool wait_accepted(std::size_t n,
+                     std::chrono::milliseconds timeout = std::chrono::seconds{20}) const;
+  bool wait_calls(std::size_t n,
+                  std::chrono::milliseconds timeout = std::chrono::seconds{20}) const;
+  /// The next answers, in order, before normal 200s resume.
+  void script(std::vector<scripted_answer> answers);
+  /// Every answer from now on.
+  void always(scripted_answer a);
+
+ private:
+  struct state;
+  std::shared_ptr<state> st_;
+  std::unique_ptr<io::http_server> server_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace parley::test

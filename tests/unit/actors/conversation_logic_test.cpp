@@ -1,0 +1,133 @@
+#include "actors/conversation/conversation_logic.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace parley::conversation;
+using namespace std::chrono_literals;
+
+namespace {
+incoming msg(int64_t id, std::string text, int64_t at) {
+  return incoming{id, "text", std::move(text), "wamid." + std::to_string(id), at};
+}
+conversation_logic ready(std::chrono::milliseconds window = 1000ms) {
+  conversation_logic l{logic_settings{window, 20}};
+  l.on_loaded(0, {}, 0);
+  return l;
+}
+}  // namespace
+
+TEST(conversation_logic, without_window_each_message_starts_a_turn_in_order) {
+  auto l = ready(0ms);
+  auto a = l.on_message(msg(1, "hola", 0), 0);
+  ASSERT_EQ(a.what, action::start_turn);
+  EXPECT_EQ(a.next.text, "hola");
+  // The second waits while the first turn is busy...
+  EXPECT_EQ(l.on_message(msg(2, "¿hay envíos?", 1), 1).what, action::none);
+  // ...and starts when the first is done.
+  auto b = l.on_turn_done({"¡Hola!"}, 2);
+  ASSERT_EQ(b.what, action::start_turn);
+  EXPECT_EQ(b.next.messages.size(), 1u);
+  EXPECT_EQ(b.next.messages[0].id, 2);
+}
+
+TEST(conversation_logic, a_burst_inside_the_window_is_one_turn) {
+  auto l = ready(1000ms);
+  auto a = l.on_message(msg(1, "hola", 0), 0);
+  ASSERT_EQ(a.what, action::arm_timer);
+  EXPECT_EQ(a.timer_at_ms, 1000);
+  auto b = l.on_message(msg(2, "quiero saber", 300), 300);
+  ASSERT_EQ(b.what, action::arm_timer);
+  EXPECT_EQ(b.timer_at_ms, 1300);                                 // debounced from the last message
+  EXPECT_EQ(l.on_timer(a.timer_token, 1000).what, action::none);  // stale timer
+  auto t = l.on_timer(b.timer_token, 1300);
+  ASSERT_EQ(t.what, action::start_turn);
+  EXPECT_EQ(t.next.text, "hola\nquiero saber");
+  EXPECT_EQ(t.next.last_id(), 2);
+  EXPECT_EQ(t.next.last_wamid(), "wamid.2");
+}
+
+TEST(conversation_logic, a_customer_who_keeps_typing_is_answered_after_three_windows) {
+  auto l = ready(1000ms);
+  int64_t started_at = -1;
+  std::size_t merged = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto a = l.on_message(msg(i + 1, "m", i * 500), i * 500);
+    if (a.what == action::start_turn && started_at < 0) {
+      started_at = i * 500;
+      merged = a.next.messages.size();
+    }
+  }
+  // The first message came at 0: the turn starts at 3000 although messages keep coming.
+  EXPECT_EQ(started_at, 3000);
+  EXPECT_EQ(merged, 7u);
+  EXPECT_EQ(l.queued(), 3u);
+}
+
+TEST(conversation_logic, duplicates_and_replays_are_ignored_and_order_is_by_id) {
+  auto l = ready(1000ms);
+  l.on_message(msg(3, "c", 0), 0);
+  l.on_message(msg(1, "a", 0), 0);
+  l.on_message(msg(3, "c", 0), 0);
+  auto a = l.on_message(msg(2, "b", 0), 0);
+  auto t = l.on_timer(a.timer_token, 5000);
+  ASSERT_EQ(t.what, action::start_turn);
+  EXPECT_EQ(t.next.text, "a\nb\nc");
+  l.on_turn_done({"ok"}, 5000);
+  EXPECT_EQ(l.on_message(msg(2, "b", 6000), 6000).what, action::none);  // answered already
+  EXPECT_EQ(l.queued(), 0u);
+}
+
+TEST(conversation_logic, messages_queue_until_the_state_is_loaded) {
+  conversation_logic l{logic_settings{0ms, 20}};
+  EXPECT_EQ(l.on_message(msg(1, "hola", 0), 0).what, action::none);
+  auto a = l.on_loaded(0, {{true, "older"}, {false, "reply"}}, 10);
+  ASSERT_EQ(a.what, action::start_turn);
+  EXPECT_EQ(a.next.text, "hola");
+  EXPECT_EQ(l.context().size(), 2u);
+}
+
+TEST(conversation_logic, a_locked_conversation_takes_turns_silently) {
+  conversation_logic l{logic_settings{0ms, 20}};
+  l.on_loaded(100000, {}, 0);
+  auto a = l.on_message(msg(1, "hola", 50), 50);
+  ASSERT_EQ(a.what, action::start_turn);
+  EXPECT_TRUE(a.next.silent);
+  l.on_turn_done({}, 60);
+  auto b = l.on_message(msg(2, "hola?", 200000), 200000);  // lockout over
+  EXPECT_FALSE(b.next.silent);
+}
+
+TEST(conversation_logic, without_window_queued_messages_stay_separate_turns) {
+  auto l = ready(0ms);
+  l.on_message(msg(1, "a", 0), 0);
+  l.on_message(msg(2, "b", 1), 1);
+  l.on_message(msg(3, "c", 2), 2);
+  auto t2 = l.on_turn_done({"ra"}, 3);
+  ASSERT_EQ(t2.what, action::start_turn);
+  EXPECT_EQ(t2.next.text, "b");
+  auto t3 = l.on_turn_done({"rb"}, 4);
+  EXPECT_EQ(t3.next.text, "c");
+}
+
+TEST(conversation_logic, a_failed_turn_is_retried_first_and_whole) {
+  auto l = ready(1000ms);
+  auto armed = l.on_message(msg(1, "a", 0), 0);
+  ASSERT_EQ(l.on_timer(armed.timer_token, 1000).what, action::start_turn);
+  l.on_message(msg(2, "b", 1001), 1001);  // waits behind the busy turn
+  auto retry = l.on_turn_failed(5000);
+  ASSERT_EQ(retry.what, action::start_turn);
+  ASSERT_EQ(retry.next.messages.size(), 2u);
+  EXPECT_EQ(retry.next.messages[0].id, 1);
+  EXPECT_EQ(retry.next.messages[1].id, 2);
+}
+
+TEST(conversation_logic, context_keeps_the_last_twenty_lines) {
+  auto l = ready(0ms);
+  for (int i = 1; i <= 15; ++i) {
+    l.on_message(msg(i, "q" + std::to_string(i), i), i);
+    l.on_turn_done({"a" + std::to_string(i)}, i);
+  }
+  ASSERT_EQ(l.context().size(), 20u);
+  EXPECT_EQ(l.context().front().text, "q6");
+  EXPECT_EQ(l.context().back().text, "a15");
+}

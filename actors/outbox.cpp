@@ -21,6 +21,7 @@
 #include "io/metrics.hpp"
 #include "io/whatsapp.hpp"
 #include "messages/conversation.hpp"
+#include "messages/introspection.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
 
@@ -191,6 +192,19 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
             start_send(self, svc, conv);
           else
             st.ready.push_front(conv);
+        },
+        [self](info_atom) {
+          auto& st = self->state;
+          child_info me;
+          me.name = "outbox";
+          me.kind = "outbox";
+          me.state = "running";
+          me.mailbox = self->mailbox().size();
+          me.handled = st.sent->value() + st.failed->value();
+          me.detail = "pending=" + std::to_string(st.known.size()) +
+                      " in_flight=" + std::to_string(st.in_flight) +
+                      " conversations=" + std::to_string(st.queues.size());
+          return me;
         },
         [self](count_atom) { return static_cast<uint64_t>(self->state.known.size()); },
     };

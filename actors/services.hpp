@@ -23,6 +23,14 @@ struct outbox_settings {
   std::size_t max_in_flight = 256;  ///< concurrent sends over all conversations
 };
 
+struct limits {
+  std::size_t max_active_conversations = 100000;   ///< per node; beyond, the LRU is passivated
+  std::size_t tenant_max_in_flight = 2000;         ///< messages held in a tenant's actors
+  std::size_t conversation_max_queued = 200;       ///< messages held by one conversation
+  std::chrono::milliseconds tenant_idle{1800000};  ///< a tenant without conversations stops
+  int poison_strikes = 3;                          ///< crashes on one message before dead letter
+};
+
 struct services {
   persistence::db_pool* db = nullptr;
   io::http_client* http = nullptr;
@@ -31,6 +39,9 @@ struct services {
   std::chrono::milliseconds conversation_idle{600000};
   std::size_t context_size = 20;
   outbox_settings outbox;
+  limits limit;
+  /// Test-only fault switch (parley.fault-injection): a turn containing "#crash" throws.
+  bool fault_injection = false;
 };
 
 /// The registry names under which the node's well-known actors are found (they may restart,
@@ -42,6 +53,10 @@ caf::atom_value tenants_name();
 caf::actor spawn_outbox(caf::actor_system& sys, services svc);
 /// The tenants router: spawns tenant subtrees on demand and forwards inbound messages.
 caf::actor spawn_tenants(caf::actor_system& sys, services svc);
+
+/// A stand-in for an agent that a later issue fills (llm, analytics, ...): a real supervised
+/// actor that answers info_atom.
+caf::actor spawn_placeholder(caf::actor_system& sys, std::string kind);
 
 /// Current handle of a registered actor (invalid when it is not running).
 caf::actor lookup(caf::actor_system& sys, caf::atom_value name);

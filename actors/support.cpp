@@ -6,8 +6,10 @@
 #include <pqxx/pqxx>
 
 #include "actors/responder/knowledge_index.hpp"
+#include "actors/responder/turn_answer.hpp"
 #include "io/logging.hpp"
 #include "messages/conversation.hpp"
+#include "messages/introspection.hpp"
 #include "messages/local.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/pool.hpp"
@@ -22,6 +24,7 @@ struct support_state {
   bool loading = false;
   bool reload_again = false;
   std::vector<std::pair<caf::response_promise, std::string>> waiting;  // asks before first load
+  uint64_t handled = 0;
 };
 
 using self_ptr = caf::stateful_actor<support_state>*;
@@ -58,19 +61,32 @@ caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenan
     return {
         [self](ask_atom, const std::string& question) -> caf::result<support_answer> {
           auto& st = self->state;
+          ++st.handled;
           if (!st.index) {
             auto rp = self->make_response_promise();
             st.waiting.emplace_back(rp, question);
             return rp;
           }
-          return to_message(st.index->respond(question));
+          return to_message(responder::answer_turn(*st.index, question));
         },
         [self, svc, tenant_id](kb_changed_atom) { load(self, svc, tenant_id); },
+        [self](info_atom) {
+          auto& st = self->state;
+          child_info me;
+          me.name = "support";
+          me.kind = "support";
+          me.state = st.index ? "running" : "loading";
+          me.mailbox = self->mailbox().size();
+          me.handled = st.handled;
+          me.detail = "knowledge_entries=" + std::to_string(st.index ? st.index->size() : 0);
+          return me;
+        },
         [self, svc, tenant_id](loaded_atom, index_ptr index) {
           auto& st = self->state;
           st.index = std::move(index);
           st.loading = false;
-          for (auto& [rp, q] : st.waiting) rp.deliver(to_message(st.index->respond(q)));
+          for (auto& [rp, q] : st.waiting)
+            rp.deliver(to_message(responder::answer_turn(*st.index, q)));
           st.waiting.clear();
           if (st.reload_again) {
             st.reload_again = false;

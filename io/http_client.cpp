@@ -2,8 +2,8 @@
 //
 // Owned by the node or a test. An `exchange` is one request from submit to completion; a
 // `connection` runs one exchange at a time on its strand and is pooled per origin
-// (scheme://host:port) while idle. The pool bookkeeping (hosts_, live_) sits behind one mutex in
-// impl and is never held while user code (`done`) runs.
+// (scheme://host:port) while idle. The pool bookkeeping (hosts, live) sits behind one mutex in
+// impl that is never held while user code (`done`) runs.
 #include "io/http_client.hpp"
 
 #include <openssl/ssl.h>
@@ -153,7 +153,7 @@ struct http_client::impl {
   std::atomic<std::size_t> connects{0};
   std::atomic<std::size_t> retries{0};
 
-  std::mutex mtx;  // guards everything below up to `ioc`
+  std::mutex mtx;  // guards stopping, next_id, live, hosts
   bool stopping = false;
   std::uint64_t next_id = 1;
   std::unordered_map<std::uint64_t, std::shared_ptr<exchange>> live;
@@ -518,6 +518,7 @@ std::shared_ptr<connection> http_client::impl::make_connection(const parsed_url&
 }
 
 void http_client::impl::submit(client_request req, std::function<void(client_response)> done) {
+  if (!done) done = [](client_response) {};
   auto url = parse_url(req.url);
   std::string invalid = url ? validate(req) : "invalid url";
   std::shared_ptr<connection> conn;

@@ -84,3 +84,16 @@ typename Inspector::result_type inspect(Inspector& f, outbound_msg& x) {
 namespace parley {
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 }  // namespace parley
+
+namespace parley {
+/// conversation -> tenant: a turn with these inbound ids starts (for poison detection).
+using turn_atom = caf::atom_constant<caf::atom("turn")>;
+/// conversation -> tenant: how many messages it holds now (queued + in its current turn).
+using load_atom = caf::atom_constant<caf::atom("load")>;
+/// tenant -> tenants: a conversation stopped (for the node-wide LRU).
+using gone_atom = caf::atom_constant<caf::atom("gone")>;
+/// tenant -> itself: resume intake from the inbox after backpressure.
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+/// self-timer: check whether the actor has been idle long enough to stop.
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+}  // namespace parley

@@ -149,6 +149,41 @@ std::vector<stored_message> unprocessed_inbound(pqxx::connection& c) {
   return out;
 }
 
+std::vector<stored_message> unprocessed_for_tenant(pqxx::connection& c,
+                                                   const std::string& tenant_id, int64_t after_id,
+                                                   int limit) {
+  pqxx::read_transaction tx{c};
+  std::vector<stored_message> out;
+  for (const auto& r :
+       tx.exec_params(std::string{inbound_select} +
+                          " AND m.tenant_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3",
+                      tenant_id, after_id, limit))
+    out.push_back(to_stored(r));
+  return out;
+}
+
+void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
+                         const std::string& conversation_id, const std::vector<int64_t>& ids,
+                         const std::string& error) {
+  pqxx::work tx{c};
+  auto rs = tx.exec_params(
+      "UPDATE messages SET status = 'dead', error = $2, processed_at = now() "
+      "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received' RETURNING id",
+      id_array(ids), error);
+  for (const auto& r : rs) {
+    tx.exec_params(
+        "INSERT INTO dead_letters (tenant_id, message_id, kind, error) VALUES ($1, $2, 'inbound', "
+        "$3)",
+        tenant_id, r[0].as<int64_t>(), error);
+  }
+  if (!rs.empty())
+    tx.exec_params(
+        "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
+        "'message.dead_lettered', jsonb_build_object('messages', $3::bigint[], 'error', $4::text))",
+        tenant_id, conversation_id, id_array(ids), error);
+  tx.commit();
+}
+
 void record_sent(pqxx::connection& c, int64_t message_id, const std::string& wamid) {
   pqxx::work tx{c};
   auto rs = tx.exec_params(

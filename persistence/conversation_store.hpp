@@ -69,6 +69,18 @@ std::vector<outbound_item> pending_outbox(pqxx::connection& c);
 /// Every acknowledged inbound message not yet processed, oldest first (recovery at start).
 std::vector<stored_message> unprocessed_inbound(pqxx::connection& c);
 
+/// Unprocessed inbound messages of one tenant with id > after_id, oldest first (intake resumes
+/// after backpressure from here).
+std::vector<stored_message> unprocessed_for_tenant(pqxx::connection& c,
+                                                   const std::string& tenant_id, int64_t after_id,
+                                                   int limit);
+
+/// Inbound messages that crashed their conversation too often: status dead, a dead letter with
+/// the error, a message.dead_lettered event. The conversation goes on without them.
+void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
+                         const std::string& conversation_id, const std::vector<int64_t>& ids,
+                         const std::string& error);
+
 /// The send succeeded: status sent, wamid stored, statuses that arrived early applied.
 void record_sent(pqxx::connection& c, int64_t message_id, const std::string& wamid);
 /// One failed attempt that will be retried.

@@ -80,7 +80,7 @@ std::string read_nodes(node_config& cfg) {
 // CAF's loader accepts unknown keys and drops values of the wrong type without a word; for
 // parley's own groups both are errors an operator must see.
 std::string validate_own_groups(const node_config& cfg, const caf::settings& raw) {
-  static const char* groups[] = {"parley", "database", "http", "conversation", "outbox"};
+  static const char* groups[] = {"parley", "database", "http", "conversation", "outbox", "limits"};
   for (const char* group : groups) {
     auto section = caf::get_if<caf::settings>(&raw, group);
     if (!section) continue;
@@ -115,7 +115,9 @@ node_config::node_config() {
       .add(master_key_file, "master-key-file",
            "file with the secrets master key (PARLEY_MASTER_KEY_FILE)")
       .add(log_format, "log-format", "'json' (default) or 'text'")
-      .add(log_level, "log-level", "trace, debug, info, warn, error, critical or off");
+      .add(log_level, "log-level", "trace, debug, info, warn, error, critical or off")
+      .add(fault_injection, "fault-injection",
+           "TESTS ONLY: a customer turn containing #crash makes its conversation throw");
   opt_group{custom_options_, "database"}
       .add(database_url, "url", "libpq URI of PostgreSQL (PARLEY_DATABASE_URL)")
       .add(database_pool_size, "pool-size", "database connections (one thread each)")
@@ -134,6 +136,14 @@ node_config::node_config() {
       .add(buffer_window, "buffer-window",
            "merge a burst within this window (PARLEY_BUFFER_WINDOW_MS)")
       .add(conversation_idle, "idle-timeout", "passivate after this (PARLEY_CONVERSATION_IDLE_MS)");
+  opt_group{custom_options_, "limits"}
+      .add(max_active_conversations, "max-active-conversations",
+           "conversation actors per node; beyond, the least recently used are passivated")
+      .add(tenant_max_in_flight, "tenant-max-in-flight",
+           "messages a tenant's actors may hold before its intake pauses (the inbox keeps them)")
+      .add(conversation_max_queued, "conversation-max-queued",
+           "messages one conversation may hold before its tenant's intake pauses")
+      .add(tenant_idle, "tenant-idle-timeout", "a tenant without conversations stops after this");
   opt_group{custom_options_, "outbox"}
       .add(outbox_max_attempts, "max-attempts", "send tries per bubble before it is a dead letter")
       .add(outbox_retry_base, "retry-base", "first retry delay (doubles, with jitter)")

@@ -55,6 +55,12 @@ class node_config : public caf::actor_system_config {
   caf::timespan outbox_retry_max = std::chrono::seconds{30};
   caf::timespan outbox_send_timeout = std::chrono::seconds{10};
   bool outbox_verify_tls = true;
+  // [limits]
+  std::size_t max_active_conversations = 100000;
+  std::size_t tenant_max_in_flight = 2000;
+  std::size_t conversation_max_queued = 200;
+  caf::timespan tenant_idle = std::chrono::minutes{30};
+  bool fault_injection = false;  ///< [parley] test-only: "#crash" in a turn throws
   // [cluster]
   std::map<std::string, node_entry> nodes;  ///< from cluster.nodes; default: one local node
 

@@ -16,6 +16,18 @@ std::string to_string(decision::kind k) {
   return "?";
 }
 
+std::string to_string(strategy s) {
+  switch (s) {
+    case strategy::one_for_one:
+      return "one_for_one";
+    case strategy::one_for_all:
+      return "one_for_all";
+    case strategy::rest_for_one:
+      return "rest_for_one";
+  }
+  return "?";
+}
+
 restart_policy::restart_policy(strategy s, intensity i, backoff b, uint64_t seed)
     : strategy_(s), intensity_(i), backoff_(b), rng_(seed) {}
 

@@ -44,6 +44,7 @@ struct decision {
 };
 
 std::string to_string(decision::kind k);
+std::string to_string(strategy s);
 
 class restart_policy {
  public:

@@ -4,6 +4,7 @@
 
 #include "messages/atoms.hpp"
 #include "messages/introspection.hpp"
+#include "supervisors/introspect.hpp"
 
 namespace parley::supervision {
 
@@ -24,6 +25,7 @@ struct supervisor_state {
   std::unique_ptr<restart_policy> policy;
   bool stopping = false;
   caf::error stop_reason;
+  uint64_t handled = 0;
   // Handles shared with attach_functor, which kills the children however we end.
   std::shared_ptr<std::vector<caf::actor>> live = std::make_shared<std::vector<caf::actor>>();
 };
@@ -99,6 +101,7 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
                                          it->spec.name + ": " + it->last_error + ")"));
           return;
         case decision::restart:
+          if (st.spec.on_restart) st.spec.on_restart(it->spec.name);
           for (auto i : d.restart_children) {
             auto& c = st.children[i];
             if (i != index && c.handle) {
@@ -115,6 +118,7 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
     return {
         [self](restart_atom, uint64_t i) {
           auto& st = self->state;
+          ++st.handled;
           if (st.stopping || i >= st.children.size() || st.children[i].handle) return;
           ++st.children[i].restarts;
           start_child(self, i);
@@ -123,10 +127,34 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
           std::vector<child_info> out;
           for (auto& c : self->state.children) {
             if (c.removed) continue;
-            out.push_back(child_info{
-                c.spec.name, c.handle ? "running" : "restarting", c.restarts, c.last_error, {}});
+            child_info ci;
+            ci.name = c.spec.name;
+            ci.state = c.handle ? "running" : "restarting";
+            ci.restarts = c.restarts;
+            ci.last_error = c.last_error;
+            out.push_back(std::move(ci));
           }
           return out;
+        },
+        [self](info_atom) -> caf::result<child_info> {
+          auto& st = self->state;
+          ++st.handled;
+          child_info me;
+          me.name = st.spec.name;
+          me.kind = "supervisor";
+          me.state = st.stopping ? "stopping" : "running";
+          me.mailbox = self->mailbox().size();
+          me.handled = st.handled;
+          me.detail = "strategy=" + to_string(st.spec.how);
+          std::vector<named_child> kids;
+          for (auto& c : st.children) {
+            if (c.removed) continue;
+            kids.push_back(named_child{c.spec.name, c.handle, c.restarts, c.last_error,
+                                       c.handle ? "running" : "restarting"});
+          }
+          auto rp = self->make_response_promise<child_info>();
+          gather_children(self, std::move(me), std::move(kids), rp);
+          return rp;
         },
     };
   });

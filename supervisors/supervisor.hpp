@@ -28,9 +28,12 @@ struct supervisor_spec {
   supervision::intensity limits;
   supervision::backoff delays;
   std::vector<child_spec> children;
+  /// Called (on the supervisor) each time a child is restarted, e.g. to count it in metrics.
+  std::function<void(const std::string& child)> on_restart;
 };
 
-/// Spawns a supervisor. It answers `children_atom` with std::vector<child_info>.
+/// Spawns a supervisor. It answers `children_atom` with std::vector<child_info> (its direct
+/// children) and `info_atom` with its child_info including its children's, recursively.
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec);
 
 /// Asks `sup` to stop (children in reverse order) and blocks until it is gone.

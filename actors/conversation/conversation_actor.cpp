@@ -2,13 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "actors/conversation/conversation_logic.hpp"
 #include "io/logging.hpp"
 #include "io/whatsapp.hpp"
 #include "messages/conversation.hpp"
+#include "messages/introspection.hpp"
 #include "messages/local.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
@@ -23,24 +26,33 @@ int64_t now_ms() {
       .count();
 }
 
-struct conversation_state {
-  static inline const char* name = "conversation";
-  std::unique_ptr<conversation::conversation_logic> logic;
-  conversation::turn current;
-  bool draining = false;  // the tenant asked us to stop once idle
-  bool asked_passivation = false;
-};
-
-using self_ptr = caf::stateful_actor<conversation_state>*;
-
 struct ctx {
   services svc;
   caf::actor tenant;
   std::string tenant_id;
   std::string conversation_id;
+  std::set<int64_t> poison;
+  std::string poison_error;
 };
 
+struct conversation_state {
+  static inline const char* name = "conversation";
+  std::unique_ptr<conversation::conversation_logic> logic;
+  bool draining = false;  // the tenant asked us to stop once idle
+  uint64_t handled = 0;
+  uint64_t turns = 0;
+  int64_t last_activity_ms = 0;  // customer or turn activity; introspection does not count
+};
+
+using self_ptr = caf::stateful_actor<conversation_state>*;
+
 void act(self_ptr self, const ctx& c, conversation::action a);
+
+// Tells the tenant how many messages we hold, so it can apply backpressure.
+void report_load(self_ptr self, const ctx& c) {
+  self->send(c.tenant, load_atom::value, c.conversation_id,
+             static_cast<uint64_t>(self->state.logic->held()));
+}
 
 void maybe_quit(self_ptr self) {
   auto& l = *self->state.logic;
@@ -59,6 +71,21 @@ void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
       [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
 }
 
+void dead_letter(const ctx& c, std::vector<int64_t> ids) {
+  if (ids.empty()) return;
+  auto error = "crashed its conversation too often: " + c.poison_error;
+  log::get("actors")->error("conversation {}: dead-lettering messages {} ({})", c.conversation_id,
+                            ids.front(), error);
+  c.svc.db->submit(
+      [c, ids, error](pqxx::connection& conn) {
+        persistence::dead_letter_inbound(conn, c.tenant_id, c.conversation_id, ids, error);
+      },
+      [](const std::string& why) {
+        // They stay 'received' and come back with the next activation.
+        log::get("actors")->error("cannot dead-letter messages: {}", why);
+      });
+}
+
 persistence::reply_plan plan_for(const ctx& c, const conversation::turn& t) {
   persistence::reply_plan plan;
   plan.tenant_id = c.tenant_id;
@@ -70,7 +97,10 @@ persistence::reply_plan plan_for(const ctx& c, const conversation::turn& t) {
 }
 
 void run_turn(self_ptr self, const ctx& c, conversation::turn t) {
-  self->state.current = t;
+  ++self->state.turns;
+  self->send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
+  if (c.svc.fault_injection && t.text.find("#crash") != std::string::npos)
+    throw std::runtime_error("injected fault (parley.fault-injection)");
   if (t.silent) return store(self, c, plan_for(c, t));
   self->request(c.tenant, std::chrono::seconds{10}, ask_atom::value, t.text)
       .then(
@@ -103,19 +133,78 @@ void act(self_ptr self, const ctx& c, conversation::action a) {
   }
 }
 
-conversation::incoming to_incoming(const inbound_msg& m) {
-  return conversation::incoming{m.id, m.type, m.text, m.wamid,
-                                m.received_ms ? m.received_ms : now_ms()};
+void on_inbound(self_ptr self, const ctx& c, const inbound_msg& m) {
+  ++self->state.handled;
+  self->state.last_activity_ms = now_ms();
+  if (c.poison.count(m.id) != 0) {
+    dead_letter(c, {m.id});
+    return report_load(self, c);
+  }
+  auto a = self->state.logic->on_message(
+      conversation::incoming{m.id, m.type, m.text, m.wamid,
+                             m.received_ms ? m.received_ms : now_ms()},
+      now_ms());
+  if (a.ignored) report_load(self, c);
+  act(self, c, std::move(a));
+}
+
+void on_loaded(self_ptr self, const ctx& c, const persistence::conversation_snapshot& snap) {
+  std::vector<conversation::context_line> lines;
+  for (const auto& l : snap.context) lines.push_back({l.direction == "in", l.text});
+  auto& logic = *self->state.logic;
+  std::vector<int64_t> poisoned;
+  // Messages acknowledged while no instance ran (or before a crash) come first.
+  for (const auto& s : snap.unprocessed) {
+    if (c.poison.count(s.id) != 0) {
+      poisoned.push_back(s.id);
+      continue;
+    }
+    logic.on_message(conversation::incoming{s.id, s.type, s.text, s.wamid, now_ms()}, now_ms());
+  }
+  dead_letter(c, std::move(poisoned));
+  act(self, c, logic.on_loaded(snap.override_until_ms, std::move(lines), now_ms()));
+}
+
+child_info describe(self_ptr self, const ctx& c) {
+  auto& l = *self->state.logic;
+  child_info me;
+  me.name = "conv/" + c.conversation_id;
+  me.kind = "conversation";
+  me.state = self->state.draining ? "passivating" : l.loaded() ? "running" : "loading";
+  me.mailbox = self->mailbox().size();
+  me.handled = self->state.handled;
+  me.detail = "context=" + std::to_string(l.context().size()) +
+              " queued=" + std::to_string(l.queued()) + " busy=" + (l.busy() ? "1" : "0") +
+              " turns=" + std::to_string(self->state.turns);
+  return me;
 }
 
 }  // namespace
 
 caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
-                              std::string tenant_id, std::string conversation_id) {
-  ctx c{svc, std::move(tenant), std::move(tenant_id), std::move(conversation_id)};
+                              std::string tenant_id, std::string conversation_id,
+                              std::vector<int64_t> poison, std::string poison_error) {
+  ctx c{svc,
+        std::move(tenant),
+        std::move(tenant_id),
+        std::move(conversation_id),
+        std::set<int64_t>(poison.begin(), poison.end()),
+        std::move(poison_error)};
   return sys.spawn([c](self_ptr self) -> caf::behavior {
+    // Keep the exception text in the exit reason (CAF drops it by default).
+    self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
+      try {
+        std::rethrow_exception(eptr);
+      } catch (const std::exception& e) {
+        return caf::make_error(caf::sec::runtime_error, e.what());
+      } catch (...) {
+        return caf::make_error(caf::sec::runtime_error, "unknown exception");
+      }
+    });
     self->state.logic = std::make_unique<conversation::conversation_logic>(
         conversation::logic_settings{c.svc.buffer_window, c.svc.context_size});
+    self->state.last_activity_ms = now_ms();
+    self->delayed_send(self, c.svc.conversation_idle, idle_atom::value);
     auto me = caf::actor_cast<caf::actor>(self);
     auto conv_id = c.conversation_id;
     auto context_size = static_cast<int>(c.svc.context_size);
@@ -128,19 +217,8 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
         },
         [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
     return {
-        [self, c](const inbound_msg& m) {
-          act(self, c, self->state.logic->on_message(to_incoming(m), now_ms()));
-        },
-        [self, c](loaded_atom, const snapshot_ptr& snap) {
-          std::vector<conversation::context_line> lines;
-          for (const auto& l : snap->context) lines.push_back({l.direction == "in", l.text});
-          auto& logic = *self->state.logic;
-          // Messages acknowledged while no instance ran (or before a crash) come first.
-          for (const auto& s : snap->unprocessed)
-            logic.on_message(conversation::incoming{s.id, s.type, s.text, s.wamid, now_ms()},
-                             now_ms());
-          act(self, c, logic.on_loaded(snap->override_until_ms, std::move(lines), now_ms()));
-        },
+        [self, c](const inbound_msg& m) { on_inbound(self, c, m); },
+        [self, c](loaded_atom, const snapshot_ptr& snap) { on_loaded(self, c, *snap); },
         [self, c](timer_atom, uint64_t token) {
           act(self, c, self->state.logic->on_timer(token, now_ms()));
         },
@@ -155,38 +233,46 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
                                          o.access_token, o.api_base_url, o.api_version,
                                          o.received_at_ms});
             }
-            auto outbox = lookup(self->system(), outbox_name());
-            if (outbox) self->send(outbox, send_atom::value, std::move(out));
             // Without an outbox the bubbles stay pending in the database and are sent when it
             // (or the node) restarts.
+            if (auto outbox = lookup(self->system(), outbox_name()))
+              self->send(outbox, send_atom::value, std::move(out));
           }
+          self->state.last_activity_ms = now_ms();
           act(self, c, self->state.logic->on_turn_done(replies, now_ms()));
+          report_load(self, c);
           maybe_quit(self);
         },
         [self, c](failed_atom, const std::string& why) {
-          log::get("actors")->warn("conversation {}: turn failed, retrying: {}", c.conversation_id,
-                                   why);
+          log::get("actors")->warn("conversation {}: {}; retrying", c.conversation_id, why);
           self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value);
         },
         [self, c](retry_atom) {
-          auto& logic = *self->state.logic;
-          if (!logic.loaded()) {
-            // The initial load failed: start over.
-            self->quit(caf::make_error(caf::sec::runtime_error, "cannot load conversation"));
+          if (!self->state.logic->loaded()) {
+            // The initial load failed: end, and let the tenant start a fresh instance.
+            self->quit(caf::make_error(caf::sec::runtime_error, "cannot load the conversation"));
             return;
           }
-          act(self, c, logic.on_turn_failed(now_ms()));
+          act(self, c, self->state.logic->on_turn_failed(now_ms()));
         },
         [self](shutdown_atom) {
           self->state.draining = true;
           maybe_quit(self);
         },
-        caf::after(c.svc.conversation_idle) >>
-            [self, c] {
-              auto& l = *self->state.logic;
-              if (l.busy() || l.queued() > 0 || self->state.draining) return;
-              self->send(c.tenant, passivate_atom::value, c.conversation_id);
-            },
+        [self, c](info_atom) { return describe(self, c); },
+        [self, c](idle_atom) {
+          // Only customer and turn activity counts: a console polling /v1/actors must not keep
+          // conversations alive.
+          auto idle = c.svc.conversation_idle.count();
+          auto quiet = now_ms() - self->state.last_activity_ms;
+          auto& l = *self->state.logic;
+          if (quiet >= idle && !l.busy() && l.queued() == 0 && !self->state.draining) {
+            self->send(c.tenant, passivate_atom::value, c.conversation_id);
+            return;
+          }
+          self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(idle - quiet, 10)},
+                             idle_atom::value);
+        },
     };
   });
 }

@@ -15,10 +15,12 @@ action conversation_logic::on_loaded(int64_t override_until_ms, std::vector<cont
 }
 
 action conversation_logic::on_message(incoming m, int64_t now_ms) {
-  if (m.id <= last_done_id_) return {};  // answered already (a replay or a duplicate route)
+  action ignored;
+  ignored.ignored = true;
+  if (m.id <= last_done_id_) return ignored;  // answered already (a replay or a duplicate route)
   auto pos = std::lower_bound(pending_.begin(), pending_.end(), m.id,
                               [](const incoming& x, int64_t id) { return x.id < id; });
-  if (pos != pending_.end() && pos->id == m.id) return {};  // queued already
+  if (pos != pending_.end() && pos->id == m.id) return ignored;  // queued already
   pending_.insert(pos, std::move(m));
   return schedule(now_ms);
 }

@@ -45,7 +45,8 @@ struct action {
   enum kind { none, arm_timer, start_turn } what = none;
   int64_t timer_at_ms = 0;
   uint64_t timer_token = 0;
-  turn next;  ///< with start_turn
+  turn next;             ///< with start_turn
+  bool ignored = false;  ///< the message was a duplicate or answered already
 };
 
 struct logic_settings {
@@ -71,6 +72,10 @@ class conversation_logic {
   [[nodiscard]] bool loaded() const { return loaded_; }
   [[nodiscard]] bool busy() const { return busy_; }
   [[nodiscard]] std::size_t queued() const { return pending_.size(); }
+  /// Messages held: queued plus those of the turn in progress.
+  [[nodiscard]] std::size_t held() const {
+    return pending_.size() + (busy_ ? current_.messages.size() : 0);
+  }
   [[nodiscard]] const std::deque<context_line>& context() const { return context_; }
   [[nodiscard]] int64_t last_done_id() const { return last_done_id_; }
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "actors/services.hpp"
+#include "io/actor_routes.hpp"
 #include "io/admin_routes.hpp"
 #include "io/channel_directory.hpp"
 #include "io/health_routes.hpp"
@@ -24,6 +25,7 @@
 #include "io/router.hpp"
 #include "io/webhook_routes.hpp"
 #include "messages/conversation.hpp"
+#include "messages/introspection.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/db_error.hpp"
 #include "persistence/inbox_writer.hpp"
@@ -194,6 +196,21 @@ int run_node(node_config& cfg) {
     for (auto& s : stored) caf::anon_send(tenants, to_message(std::move(s), acked));
   };
   io::add_webhook_routes(routes, hooks);
+  caf::actor root_handle;  // set once the tree runs; read by /v1/actors
+  io::actor_deps actor_api;
+  actor_api.admin_token = cfg.admin_token;
+  actor_api.tree = [&system_ptr,
+                    &root_handle](std::function<void(bool, child_info, std::string)> done) {
+    if (!system_ptr || !root_handle) return done(false, {}, "the node is starting");
+    auto root = root_handle;
+    // A short-lived bridge actor: Asio thread -> actor request -> callback (CAF guide §6).
+    system_ptr->spawn([root, done](caf::event_based_actor* self) {
+      self->request(root, std::chrono::seconds{5}, info_atom::value)
+          .then([done](child_info& tree) { done(true, std::move(tree), {}); },
+                [done, self](caf::error& err) { done(false, {}, self->system().render(err)); });
+    });
+  };
+  io::add_actor_routes(routes, actor_api);
   if (cfg.admin_token.empty())
     log->warn("no admin token configured (PARLEY_ADMIN_TOKEN): the admin API refuses every call");
 
@@ -238,19 +255,42 @@ int run_node(node_config& cfg) {
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.outbox_retry_max);
   svc.outbox.send_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.outbox_send_timeout);
+  svc.limit.max_active_conversations = cfg.max_active_conversations;
+  svc.limit.tenant_max_in_flight = cfg.tenant_max_in_flight;
+  svc.limit.conversation_max_queued = cfg.conversation_max_queued;
+  svc.limit.tenant_idle = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.tenant_idle);
+  svc.fault_injection = cfg.fault_injection;
+  if (cfg.fault_injection)
+    log->warn("parley.fault-injection is ON: turns containing #crash crash their conversation");
 
   int code = exit_ok;
   {
     caf::actor_system system{cfg};
     supervision::supervisor_spec root;
     root.name = "node";
-    root.children.push_back(
+    auto placeholder = [](const char* kind) {
+      return [kind](caf::actor_system& sys) { return actors::spawn_placeholder(sys, kind); };
+    };
+    // DESIGN.md's tree; placeholders stand where later issues fill in an agent.
+    root.children = {
+        {"store", supervision::restart_type::permanent, placeholder("store")},
         {"outbox", supervision::restart_type::permanent,
-         [svc](caf::actor_system& sys) { return actors::spawn_outbox(sys, svc); }});
-    root.children.push_back(
+         [svc](caf::actor_system& sys) { return actors::spawn_outbox(sys, svc); }},
+        {"llm", supervision::restart_type::permanent, placeholder("llm")},
+        {"analytics", supervision::restart_type::permanent, placeholder("analytics")},
+        {"cluster", supervision::restart_type::permanent, placeholder("cluster")},
+        {"federation", supervision::restart_type::permanent, placeholder("federation")},
         {"tenants", supervision::restart_type::permanent,
-         [svc](caf::actor_system& sys) { return actors::spawn_tenants(sys, svc); }});
+         [svc](caf::actor_system& sys) { return actors::spawn_tenants(sys, svc); }},
+    };
+    root.on_restart = [&metrics](const std::string& child) {
+      metrics
+          .get_counter("parley_actor_restarts_total", "Actors restarted after a crash, by kind.",
+                       {{"kind", child}})
+          .inc();
+    };
     auto root_sup = supervision::spawn_supervisor(system, root);
+    root_handle = root_sup;
     // The children register themselves; wait until they have.
     while (!actors::lookup(system, actors::tenants_name()) ||
            !actors::lookup(system, actors::outbox_name()))
@@ -266,6 +306,7 @@ int run_node(node_config& cfg) {
     server.stop(drain);
     started = false;
     inbox.stop();  // everything acknowledged is committed; new work is refused
+    root_handle = nullptr;
     supervision::stop_and_wait(system, root_sup);
     system.registry().erase(actors::tenants_name());
     system.registry().erase(actors::outbox_name());

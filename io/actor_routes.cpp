@@ -1,0 +1,46 @@
+#include "io/actor_routes.hpp"
+
+#include "io/admin_routes.hpp"
+#include "io/json_writer.hpp"
+#include "io/router.hpp"
+
+namespace parley::io {
+
+namespace {
+
+void write(json_writer& w, const child_info& c) {
+  w.begin_object()
+      .field("name", c.name)
+      .field("kind", c.kind)
+      .field("state", c.state)
+      .field("restarts", static_cast<uint64_t>(c.restarts))
+      .field("mailbox", c.mailbox)
+      .field("handled", c.handled)
+      .field("last_error", c.last_error)
+      .field("detail", c.detail)
+      .key("children")
+      .begin_array();
+  for (const auto& child : c.children) write(w, child);
+  w.end_array().end_object();
+}
+
+}  // namespace
+
+std::string to_json(const child_info& tree) {
+  json_writer w;
+  write(w, tree);
+  return w.take();
+}
+
+void add_actor_routes(router& r, actor_deps deps) {
+  r.add("GET", "/v1/actors", [deps](http_request&& req, const path_params&, respond_fn respond) {
+    if (!bearer_matches(req.header("authorization"), deps.admin_token))
+      return respond(json_error(401, "unauthorized", "a valid admin bearer token is required"));
+    deps.tree([respond](bool ok, child_info tree, std::string error) {
+      if (!ok) return respond(json_error(503, "unavailable", error));
+      respond(json_ok(200, to_json(tree)));
+    });
+  });
+}
+
+}  // namespace parley::io

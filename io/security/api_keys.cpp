@@ -1,0 +1,202 @@
+#include "io/security/api_keys.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace parley::io::security {
+namespace {
+
+constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+constexpr uint64_t kLogN = 12;
+constexpr uint64_t kN = uint64_t{1} << kLogN;
+constexpr uint64_t kR = 8;
+constexpr uint64_t kP = 1;
+constexpr std::size_t kSaltBytes = 16;
+constexpr std::size_t kHashBytes = 32;
+// Bounds for parameters read back from storage: today's values with room to raise them later,
+// but nothing that lets a corrupted row allocate gigabytes or spin for minutes.
+constexpr uint64_t kMaxN = uint64_t{1} << 20;
+constexpr uint64_t kMaxR = 32;
+constexpr uint64_t kMaxP = 16;
+constexpr uint64_t kMaxMem = uint64_t{256} << 20;
+
+std::string base64_encode(const unsigned char* in, std::size_t n) {
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    uint32_t v = uint32_t(in[i]) << 16 | uint32_t(in[i + 1]) << 8 | uint32_t(in[i + 2]);
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += kB64[v & 63];
+  }
+  if (std::size_t rest = n - i; rest > 0) {
+    uint32_t v = uint32_t(in[i]) << 16;
+    if (rest == 2) v |= uint32_t(in[i + 1]) << 8;
+    out += kB64[v >> 18];
+    out += kB64[(v >> 12) & 63];
+    out += rest == 2 ? kB64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// Strict padded base64: stored hashes are only ever written by base64_encode above.
+std::optional<std::vector<unsigned char>> base64_decode(std::string_view in) {
+  if (in.empty() || in.size() % 4 != 0) return std::nullopt;
+  std::size_t pad = 0;
+  while (pad < 2 && in[in.size() - 1 - pad] == '=') ++pad;
+  std::vector<unsigned char> out;
+  out.reserve(in.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in.substr(0, in.size() - pad)) {
+    int v = b64_value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<unsigned char>((acc >> bits) & 0xff));
+    }
+  }
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+bool is_base62(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+// Plain decimal only: from_chars would also accept a leading '-' for signed types.
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  if (s.empty() || s.size() > 19 || s[0] < '0' || s[0] > '9') return std::nullopt;
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool scrypt(std::string_view key, const unsigned char* salt, std::size_t salt_len, uint64_t n,
+            uint64_t r, uint64_t p, unsigned char* out, std::size_t out_len) {
+  static const char empty = 0;
+  return EVP_PBE_scrypt(key.empty() ? &empty : key.data(), key.size(), salt, salt_len, n, r, p,
+                        kMaxMem, out, out_len) == 1;
+}
+
+}  // namespace
+
+std::string generate_api_key() {
+  std::string key(kApiKeyPrefix);
+  key.reserve(kApiKeyLength);
+  // Rejection sampling: 248 = 4 * 62, so bytes below it map uniformly onto base62.
+  std::array<unsigned char, 64> buf{};
+  while (key.size() < kApiKeyLength) {
+    if (RAND_bytes(buf.data(), int(buf.size())) != 1) {
+      OPENSSL_cleanse(buf.data(), buf.size());
+      OPENSSL_cleanse(key.data(), key.size());
+      return {};
+    }
+    for (unsigned char b : buf) {
+      if (b >= 248) continue;
+      key += kBase62[b % 62];
+      if (key.size() == kApiKeyLength) break;
+    }
+  }
+  OPENSSL_cleanse(buf.data(), buf.size());
+  return key;
+}
+
+bool looks_like_api_key(std::string_view key) {
+  if (key.size() != kApiKeyLength || key.substr(0, kApiKeyPrefix.size()) != kApiKeyPrefix)
+    return false;
+  for (char c : key.substr(kApiKeyPrefix.size()))
+    if (!is_base62(c)) return false;
+  return true;
+}
+
+std::string key_prefix(std::string_view key) {
+  return std::string(key.substr(0, kApiKeyLookupLength));
+}
+
+std::string hash_api_key(std::string_view key) {
+  if (key.empty()) return {};
+  std::array<unsigned char, kSaltBytes> salt{};
+  std::array<unsigned char, kHashBytes> hash{};
+  if (RAND_bytes(salt.data(), int(salt.size())) != 1 ||
+      !scrypt(key, salt.data(), salt.size(), kN, kR, kP, hash.data(), hash.size()))
+    return {};
+  std::string out = "scrypt$" + std::to_string(kN) + "$" + std::to_string(kR) + "$" +
+                    std::to_string(kP) + "$" + base64_encode(salt.data(), salt.size()) + "$" +
+                    base64_encode(hash.data(), hash.size());
+  OPENSSL_cleanse(hash.data(), hash.size());
+  return out;
+}
+
+bool verify_api_key(std::string_view key, std::string_view stored) {
+  // Checking the shape first also keeps junk input from costing a hash.
+  if (!looks_like_api_key(key)) return false;
+  std::array<std::string_view, 6> parts;
+  std::size_t count = 0;
+  for (;;) {
+    if (count == parts.size()) return false;  // a seventh field
+    auto dollar = stored.find('$');
+    parts[count++] = stored.substr(0, dollar);
+    if (dollar == std::string_view::npos) break;
+    stored.remove_prefix(dollar + 1);
+  }
+  if (count != parts.size() || parts[0] != "scrypt") return false;
+  auto n = parse_u64(parts[1]);
+  auto r = parse_u64(parts[2]);
+  auto p = parse_u64(parts[3]);
+  if (!n || !r || !p) return false;
+  if (*n < 2 || *n > kMaxN || (*n & (*n - 1)) != 0 || *r < 1 || *r > kMaxR || *p < 1 ||
+      *p > kMaxP || 128 * *r * *n > kMaxMem)
+    return false;
+  auto salt = base64_decode(parts[4]);
+  auto want = base64_decode(parts[5]);
+  if (!salt || !want || salt->size() < 8 || salt->size() > 64 || want->size() < 16 ||
+      want->size() > 64)
+    return false;
+  std::vector<unsigned char> got(want->size());
+  bool ok = scrypt(key, salt->data(), salt->size(), *n, *r, *p, got.data(), got.size()) &&
+            CRYPTO_memcmp(got.data(), want->data(), got.size()) == 0;
+  OPENSSL_cleanse(got.data(), got.size());
+  return ok;
+}
+
+std::string random_token(std::size_t bytes) {
+  if (bytes == 0 || bytes > (std::size_t{1} << 20)) return {};
+  std::vector<unsigned char> raw(bytes);
+  if (RAND_bytes(raw.data(), int(raw.size())) != 1) return {};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char b : raw) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  OPENSSL_cleanse(raw.data(), raw.size());
+  return out;
+}
+
+}  // namespace parley::io::security

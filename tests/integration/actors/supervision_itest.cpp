@@ -1,0 +1,193 @@
+// The supervision tree in the real daemon: introspection, crash recovery with the test-only
+// fault switch, poison messages, passivation, backpressure, the LRU cap.
+#include <thread>
+
+#include "tests/support/fake_graph.hpp"
+#include "tests/support/node.hpp"
+#include "tests/support/whatsapp_payloads.hpp"
+
+using namespace parley::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+// The number after `key=` in the first child_info detail that has it ("" when none).
+std::string detail_value(const std::string& tree, const std::string& key) {
+  auto p = tree.find(key + "=");
+  if (p == std::string::npos) return {};
+  p += key.size() + 1;
+  auto e = tree.find_first_of(" \"", p);
+  return tree.substr(p, e - p);
+}
+
+}  // namespace
+
+class supervision : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (test_database_url().empty()) {
+      if (integration_required()) FAIL() << "PARLEY_TEST_DATABASE_URL is not set";
+      GTEST_SKIP() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)";
+    }
+    db_ = std::make_unique<scratch_database>();
+  }
+  void start(std::map<std::string, std::string> env, std::vector<std::string> args) {
+    env.emplace("PARLEY_BUFFER_WINDOW_MS", "0");
+    args.push_back("--outbox.retry-base=20ms");
+    node_ = std::make_unique<parleyd>(db_->url(), env, args);
+    if (!node_->wait_ready()) throw std::runtime_error("parleyd did not start:\n" + node_->log());
+    tenant_ = make_tenant(node_->port(), graph_.base_url(), "2000000001");
+  }
+  http_reply send(const demo_tenant& t, const std::string& from, const std::string& wamid,
+                  const std::string& text) {
+    return post_webhook(node_->port(), t, text_webhook(t.phone_number_id, {{from, wamid, text}}));
+  }
+  std::string tree() { return admin_call(node_->port(), "GET", "/v1/actors").body; }
+  std::vector<std::string> replies_to(const std::string& wamid) {
+    std::vector<std::string> out;
+    for (auto& c : graph_.accepted())
+      if (c.context_id == wamid) out.push_back(c.text);
+    return out;
+  }
+  fake_graph_api graph_;
+  std::unique_ptr<scratch_database> db_;
+  std::unique_ptr<parleyd> node_;
+  demo_tenant tenant_;
+};
+
+TEST_F(supervision, the_node_tree_is_reported_by_get_v1_actors) {
+  start({}, {});
+  EXPECT_EQ(http_get(node_->port(), "/v1/actors").status, 401);
+  ASSERT_EQ(send(tenant_, "5511", "wamid.T1", "hola").status, 200);
+  ASSERT_TRUE(graph_.wait_accepted(1));
+  auto res = admin_call(node_->port(), "GET", "/v1/actors");
+  ASSERT_EQ(res.status, 200);
+  auto& t = res.body;
+  EXPECT_EQ(json_string(t, "name"), "node");
+  EXPECT_EQ(json_string(t, "kind"), "supervisor");
+  std::size_t last = 0;
+  for (const char* child : {"\"store\"", "\"outbox\"", "\"llm\"", "\"analytics\"", "\"cluster\"",
+                            "\"federation\"", "\"tenants\""}) {
+    auto p = t.find(std::string{"\"name\":"} + child);
+    ASSERT_NE(p, std::string::npos) << child << " missing in " << t;
+    EXPECT_GT(p, last) << "children out of start order";
+    last = p;
+  }
+  EXPECT_NE(t.find("\"name\":\"tenant/" + tenant_.tenant_id + "\""), std::string::npos) << t;
+  for (const char* agent : {"\"support\"", "\"escalation\"", "\"media\""})
+    EXPECT_NE(t.find(std::string{"\"name\":"} + agent), std::string::npos) << agent;
+  auto conv = db_->scalar("SELECT id FROM conversations");
+  EXPECT_NE(t.find("\"name\":\"conv/" + conv + "\",\"kind\":\"conversation\""), std::string::npos)
+      << t;
+  EXPECT_NE(t.find("knowledge_entries=4"), std::string::npos) << t;
+}
+
+TEST_F(supervision, a_poison_message_is_dead_lettered_after_three_crashes_and_the_rest_answered) {
+  start({}, {"--parley.fault-injection"});
+  auto other = make_tenant(node_->port(), graph_.base_url(), "2000000002");
+  ASSERT_EQ(send(tenant_, "5522", "wamid.P1", "hola, ¿cuál es el horario?").status, 200);
+  ASSERT_EQ(send(tenant_, "5522", "wamid.P2", "esto rompe todo #crash").status, 200);
+  ASSERT_EQ(send(tenant_, "5522", "wamid.P3", "¿cuánto tarda el envío?").status, 200);
+  ASSERT_EQ(send(other, "5533", "wamid.Q1", "How long does shipping take?").status, 200);
+  ASSERT_TRUE(eventually([&] { return replies_to("wamid.P3").size() == 1; })) << node_->log();
+  ASSERT_TRUE(eventually([&] { return db_->scalar("SELECT count(*) FROM dead_letters") == "1"; }));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(replies_to("wamid.P1").size(), 1u);
+  EXPECT_EQ(replies_to("wamid.P2").size(), 0u);
+  EXPECT_EQ(replies_to("wamid.P3").size(), 1u);
+  EXPECT_EQ(replies_to("wamid.Q1").size(), 1u);
+  EXPECT_EQ(graph_.accepted().size(), 3u);
+  EXPECT_EQ(db_->scalar("SELECT status FROM messages WHERE provider_id = 'wamid.P2'"), "dead");
+  auto error = db_->scalar("SELECT error FROM dead_letters WHERE kind = 'inbound'");
+  EXPECT_NE(error.find("injected fault"), std::string::npos) << error;
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM events WHERE type = 'message.dead_lettered'"), "1");
+  auto metrics = node_->get("/metrics").body;
+  EXPECT_NE(metrics.find(R"(parley_actor_restarts_total{kind="conversation"} 3)"),
+            std::string::npos)
+      << metrics;
+  // The other tenant's conversation never restarted.
+  auto t = tree();
+  auto other_conv = db_->scalar("SELECT id FROM conversations WHERE customer = '5533'");
+  auto at = t.find("\"name\":\"conv/" + other_conv + "\"");
+  ASSERT_NE(at, std::string::npos) << t;
+  EXPECT_NE(t.substr(at, t.find('}', at) - at).find("\"restarts\":0"), std::string::npos) << t;
+}
+
+TEST_F(supervision, without_the_fault_switch_crash_markers_are_plain_text) {
+  start({}, {});
+  ASSERT_EQ(send(tenant_, "5544", "wamid.N1", "#crash").status, 200);
+  ASSERT_TRUE(eventually([&] { return replies_to("wamid.N1").size() == 1; }));
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM dead_letters"), "0");
+}
+
+TEST_F(supervision, an_idle_conversation_is_passivated_and_comes_back_with_its_context) {
+  start({{"PARLEY_CONVERSATION_IDLE_MS", "300"}}, {});
+  ASSERT_EQ(send(tenant_, "5555", "wamid.I1", "¿cuál es el horario de atención?").status, 200);
+  ASSERT_TRUE(graph_.wait_accepted(1));
+  auto conv = db_->scalar("SELECT id FROM conversations");
+  ASSERT_TRUE(eventually([&] { return tree().find("conv/" + conv) == std::string::npos; }))
+      << "the conversation was not passivated: " << tree();
+  ASSERT_EQ(send(tenant_, "5555", "wamid.I2", "How long does shipping take?").status, 200);
+  ASSERT_TRUE(graph_.wait_accepted(2));
+  EXPECT_EQ(replies_to("wamid.I2").size(), 1u);
+  // Reloaded from PostgreSQL: the first exchange plus the second.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto t = tree();
+        auto at = t.find("conv/" + conv);
+        return at != std::string::npos && detail_value(t.substr(at), "context") == "4";
+      },
+      3s))
+      << tree();
+}
+
+TEST_F(supervision, backpressure_pauses_intake_but_every_acknowledged_message_is_answered_once) {
+  start({}, {"--limits.tenant-max-in-flight=3", "--limits.conversation-max-queued=2"});
+  std::vector<std::string> wamids;
+  for (int i = 0; i < 40; ++i) {
+    auto wamid = "wamid.BP" + std::to_string(i);
+    wamids.push_back(wamid);
+    ASSERT_EQ(
+        send(tenant_, "55" + std::to_string(60 + i % 8), wamid, "¿horario? " + std::to_string(i))
+            .status,
+        200);
+  }
+  ASSERT_TRUE(graph_.wait_accepted(40, 60s)) << graph_.accepted().size() << "\n" << node_->log();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(graph_.accepted().size(), 40u);
+  for (auto& w : wamids) EXPECT_EQ(replies_to(w).size(), 1u) << w;
+  auto metrics = node_->get("/metrics").body;
+  EXPECT_EQ(metrics.find("parley_tenant_intake_paused_total 0"), std::string::npos)
+      << "intake never paused; the test does not exercise backpressure";
+  // Per conversation, replies follow the order of the messages.
+  std::map<std::string, int> last;
+  for (auto& c : graph_.accepted()) {
+    int n = std::stoi(c.context_id.substr(std::string{"wamid.BP"}.size()));
+    auto& prev = last[c.to];
+    EXPECT_GT(n + 1, prev) << "out of order for " << c.to;
+    prev = n + 1;
+  }
+}
+
+TEST_F(supervision, the_lru_cap_passivates_the_least_recently_used_conversations) {
+  start({}, {"--limits.max-active-conversations=2"});
+  for (int i = 0; i < 6; ++i)
+    ASSERT_EQ(
+        send(tenant_, "557" + std::to_string(i), "wamid.L" + std::to_string(i), "hola").status,
+        200);
+  ASSERT_TRUE(graph_.wait_accepted(6)) << node_->log();
+  ASSERT_TRUE(eventually([&] {
+    auto v = detail_value(tree(), "active_conversations");
+    return !v.empty() && std::stoi(v) <= 2;
+  })) << tree();
+  EXPECT_NE(detail_value(tree(), "evicted"), "0");
+}

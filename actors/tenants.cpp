@@ -1,6 +1,7 @@
 // The tenants router (one per node, child of the root supervisor): spawns a tenant's subtree
 // the first time one of its messages or API calls arrives, forwards to it, and keeps the
 // node-wide cap on active conversations by passivating the least recently used ones.
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <caf/all.hpp>
@@ -46,6 +47,8 @@ struct tenants_state {
   std::unordered_map<std::string, lru_entry> active;
   uint64_t handled = 0;
   uint64_t evicted = 0;
+  std::size_t high_water = 0;  // most active conversations since the count was last zero
+  std::size_t trimmed_at = 0;  // active conversations when memory was last trimmed
 };
 
 using self_ptr = caf::stateful_actor<tenants_state>*;
@@ -72,6 +75,7 @@ void touch(self_ptr self, const services& svc, const std::string& tenant_id,
   }
   st.lru.push_back(conv_id);
   st.active.emplace(conv_id, lru_entry{tenant_id, std::prev(st.lru.end()), false});
+  if (st.active.size() > st.high_water) st.high_water = st.trimmed_at = st.active.size();
   // Over the cap: passivate from the least recently used end.
   std::size_t over = st.active.size() > svc.limit.max_active_conversations
                          ? st.active.size() - svc.limit.max_active_conversations
@@ -130,6 +134,14 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
           if (it == st.active.end()) return;
           st.lru.erase(it->second.pos);
           st.active.erase(it);
+          // After a mass passivation glibc keeps the freed memory in its arenas; hand it back
+          // so a node's footprint follows its active conversations (cheap, and rare).
+          if (st.high_water >= 1000 &&
+              (st.active.size() * 2 < st.trimmed_at || st.active.empty())) {
+            malloc_trim(0);
+            st.trimmed_at = st.active.size();
+            if (st.active.empty()) st.high_water = 0;
+          }
         },
         [self](info_atom) -> caf::result<child_info> {
           auto& st = self->state;

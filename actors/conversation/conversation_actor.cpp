@@ -9,6 +9,7 @@
 
 #include "actors/conversation/conversation_logic.hpp"
 #include "io/logging.hpp"
+#include "io/metrics.hpp"
 #include "io/whatsapp.hpp"
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
@@ -42,6 +43,7 @@ struct conversation_state {
   uint64_t handled = 0;
   uint64_t turns = 0;
   int64_t last_activity_ms = 0;  // customer or turn activity; introspection does not count
+  std::chrono::steady_clock::time_point spawned = std::chrono::steady_clock::now();
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
@@ -218,7 +220,16 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
         [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
     return {
         [self, c](const inbound_msg& m) { on_inbound(self, c, m); },
-        [self, c](loaded_atom, const snapshot_ptr& snap) { on_loaded(self, c, *snap); },
+        [self, c](loaded_atom, const snapshot_ptr& snap) {
+          c.svc.metrics
+              ->get_histogram("parley_conversation_activation_seconds",
+                              "From spawning a conversation actor to its state loaded from "
+                              "PostgreSQL, in seconds.")
+              .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                     self->state.spawned)
+                           .count());
+          on_loaded(self, c, *snap);
+        },
         [self, c](timer_atom, uint64_t token) {
           act(self, c, self->state.logic->on_timer(token, now_ms()));
         },

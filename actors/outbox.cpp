@@ -19,6 +19,7 @@
 #include "io/http_client.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
+#include "io/security/secret_box.hpp"
 #include "io/whatsapp.hpp"
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
@@ -71,7 +72,10 @@ void start_send(self_ptr self, const services& svc, const std::string& conv) {
   io::client_request req;
   req.method = "POST";
   req.url = m.api_base_url + "/" + m.api_version + "/" + m.phone_number_id + "/messages";
-  req.headers = {{"Authorization", "Bearer " + m.access_token},
+  // The token is stored sealed; open it only for the call.
+  auto token = svc.secrets ? svc.secrets->open(m.access_token, "channel:" + m.phone_number_id)
+                           : std::optional<std::string>{m.access_token};
+  req.headers = {{"Authorization", "Bearer " + token.value_or("")},
                  {"Content-Type", "application/json"}};
   req.body = io::whatsapp::build_text_message(m.to, m.text, m.bubble == 0 ? m.reply_to : "");
   req.timeout = svc.outbox.send_timeout;
@@ -124,7 +128,10 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
     st.sent->inc();
     if (m.received_ms > 0) st.e2e->observe(static_cast<double>(now_ms() - m.received_ms) / 1000.0);
     auto wamid = result.wamid;
-    db_write(svc, [id, wamid](pqxx::connection& c) { persistence::record_sent(c, id, wamid); });
+    auto tenant = m.tenant_id;
+    db_write(svc, [tenant, id, wamid](pqxx::connection& c) {
+      persistence::record_sent(c, tenant, id, wamid);
+    });
     return finish(self, svc, conv);
   }
   std::string error = status == 0
@@ -137,7 +144,10 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
       kind == io::whatsapp::failure_kind::retry || kind == io::whatsapp::failure_kind::rate_limited;
   if (retryable && m.attempts < svc.outbox.max_attempts) {
     st.retried->inc();
-    db_write(svc, [id, error](pqxx::connection& c) { persistence::record_attempt(c, id, error); });
+    auto tenant = m.tenant_id;
+    db_write(svc, [tenant, id, error](pqxx::connection& c) {
+      persistence::record_attempt(c, tenant, id, error);
+    });
     self->delayed_send(self, backoff(self, svc, m.attempts - 1), retry_atom::value, conv);
     --st.in_flight;  // the slot is free while we wait; the conversation stays busy
     return;
@@ -145,7 +155,10 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
   st.failed->inc();
   log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", id, m.attempts,
                            error);
-  db_write(svc, [id, error](pqxx::connection& c) { persistence::record_dead(c, id, error); });
+  auto tenant = m.tenant_id;
+  db_write(svc, [tenant, id, error](pqxx::connection& c) {
+    persistence::record_dead(c, tenant, id, error);
+  });
   finish(self, svc, conv);
 }
 

@@ -12,6 +12,9 @@ namespace parley::io {
 class http_client;
 class metrics_registry;
 }  // namespace parley::io
+namespace parley::io::security {
+class secret_box;
+}
 
 namespace parley::actors {
 
@@ -35,6 +38,7 @@ struct services {
   persistence::db_pool* db = nullptr;
   io::http_client* http = nullptr;
   io::metrics_registry* metrics = nullptr;
+  const io::security::secret_box* secrets = nullptr;  ///< opens channel tokens for sending
   std::chrono::milliseconds buffer_window{2000};
   std::chrono::milliseconds conversation_idle{600000};
   std::size_t context_size = 20;

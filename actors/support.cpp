@@ -62,7 +62,8 @@ caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenan
         [self](ask_atom, const std::string& question) -> caf::result<support_answer> {
           auto& st = self->state;
           ++st.handled;
-          if (!st.index) {
+          // While (re)loading, wait: a question asked after a knowledge write returned must see it.
+          if (!st.index || st.loading) {
             auto rp = self->make_response_promise();
             st.waiting.emplace_back(rp, question);
             return rp;
@@ -85,13 +86,14 @@ caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenan
           auto& st = self->state;
           st.index = std::move(index);
           st.loading = false;
+          if (st.reload_again) {  // changed again meanwhile: the waiting asks wait for that too
+            st.reload_again = false;
+            load(self, svc, tenant_id);
+            return;
+          }
           for (auto& [rp, q] : st.waiting)
             rp.deliver(to_message(responder::answer_turn(*st.index, q)));
           st.waiting.clear();
-          if (st.reload_again) {
-            st.reload_again = false;
-            load(self, svc, tenant_id);
-          }
         },
         [self, svc, tenant_id](failed_atom) {
           self->state.loading = false;

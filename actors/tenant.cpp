@@ -11,8 +11,10 @@
 #include "actors/support.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
+#include "io/security/token_bucket.hpp"
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
+#include "persistence/admin_store.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
 #include "supervisors/introspect.hpp"
@@ -62,6 +64,15 @@ struct tenant_state {
   int64_t replay_after = 0;
   uint64_t handled = 0;
   int idle_checks = 0;
+  // Rate limits (tenant settings): inbound messages are held in the inbox when over budget,
+  // API calls are refused with Retry-After.
+  io::security::token_bucket messages{10, 600};
+  io::security::token_bucket api{10, 600};
+  bool resume_scheduled = false;
+  io::counter* messages_total = nullptr;
+  io::counter* api_total = nullptr;
+  io::counter* throttled_messages = nullptr;
+  io::counter* throttled_api = nullptr;
   io::counter* conv_restarts = nullptr;
   io::counter* agent_restarts = nullptr;
   io::counter* paused_total = nullptr;
@@ -126,10 +137,27 @@ void pause(self_ptr self, int64_t from_id) {
   if (st.replaying) st.dropped_while_replaying = true;
 }
 
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 void forward(self_ptr self, inbound_msg&& m) {
   auto& st = self->state;
   auto& lim = st.svc.limit;
   if (st.paused || st.in_flight >= lim.tenant_max_in_flight) return pause(self, m.id);
+  if (!st.messages.try_take(now_s())) {
+    // Over the tenant's message budget: the message stays in the inbox until there is budget.
+    st.throttled_messages->inc();
+    pause(self, m.id);
+    if (!st.resume_scheduled) {
+      st.resume_scheduled = true;
+      auto wait = std::max(0.01, st.messages.retry_after(now_s()));
+      self->delayed_send(self, std::chrono::milliseconds{static_cast<int64_t>(wait * 1000)},
+                         resume_atom::value);
+    }
+    return;
+  }
+  st.messages_total->inc();
   auto it = st.convs.find(m.conversation_id);
   if (it != st.convs.end() && it->second.outstanding >= lim.conversation_max_queued)
     return pause(self, m.id);
@@ -150,6 +178,16 @@ void forward(self_ptr self, inbound_msg&& m) {
 void maybe_resume(self_ptr self) {
   auto& st = self->state;
   if (!st.paused || st.replaying || st.in_flight > st.svc.limit.tenant_max_in_flight / 2) return;
+  if (st.messages.available(now_s()) < 1) {
+    // Out of message budget: come back when there is some (nothing else would wake us).
+    if (!st.resume_scheduled) {
+      st.resume_scheduled = true;
+      auto wait = std::max(0.01, st.messages.retry_after(now_s()));
+      self->delayed_send(self, std::chrono::milliseconds{static_cast<int64_t>(wait * 1000)},
+                         resume_atom::value);
+    }
+    return;
+  }
   st.replaying = true;
   st.dropped_while_replaying = false;
   auto me = caf::actor_cast<caf::actor>(self);
@@ -237,6 +275,22 @@ void on_agent_down(self_ptr self, agent_entry& a, const caf::down_msg& dm) {
   start_agent(self, a);
 }
 
+void load_settings(self_ptr self) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto id = self->state.id;
+  self->state.svc.db->submit(
+      [me, id](pqxx::connection& c) {
+        auto t = persistence::find_tenant(c, id, id);
+        if (!t) return caf::anon_send(me, settings_atom::value, int32_t{1}, int32_t{1}, false);
+        caf::anon_send(
+            me, settings_atom::value, static_cast<int32_t>(t->settings.messages_per_minute),
+            static_cast<int32_t>(t->settings.api_requests_per_minute), t->status == "active");
+      },
+      [id](const std::string& why) {
+        log::get("actors")->warn("tenant {}: cannot load settings (defaults apply): {}", id, why);
+      });
+}
+
 caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, caf::actor router) {
   auto& st = self->state;
   st.id = std::move(tenant_id);
@@ -250,6 +304,18 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
                                 "Actors restarted after a crash, by kind.", {{"kind", "agent"}});
   st.paused_total = &svc.metrics->get_counter("parley_tenant_intake_paused_total",
                                               "Times a tenant paused intake (backpressure).");
+  io::labels who{{"tenant", st.id}};
+  st.messages_total = &svc.metrics->get_counter(
+      "parley_tenant_messages_total", "Inbound messages handed to a tenant's actors.", who);
+  st.api_total = &svc.metrics->get_counter("parley_tenant_api_requests_total",
+                                           "API calls admitted per tenant.", who);
+  st.throttled_messages = &svc.metrics->get_counter(
+      "parley_tenant_throttled_total", "Messages or API calls over a tenant's rate limit.",
+      {{"tenant", st.id}, {"kind", "messages"}});
+  st.throttled_api = &svc.metrics->get_counter("parley_tenant_throttled_total",
+                                               "Messages or API calls over a tenant's rate limit.",
+                                               {{"tenant", st.id}, {"kind", "api"}});
+  load_settings(self);
   auto live = st.live;
   self->attach_functor([live](const caf::error&) {
     for (auto& [addr, child] : *live) caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
@@ -293,7 +359,29 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
         set_outstanding(self, it->second, held);
         maybe_resume(self);
       },
-      [self](resume_atom) { maybe_resume(self); },
+      [self](resume_atom) {
+        self->state.resume_scheduled = false;
+        maybe_resume(self);
+      },
+      [self](admit_atom) -> double {
+        auto& st = self->state;
+        if (st.api.try_take(now_s())) {
+          st.api_total->inc();
+          return 0.0;
+        }
+        st.throttled_api->inc();
+        return std::max(0.001, st.api.retry_after(now_s()));
+      },
+      [self](changed_atom) { load_settings(self); },
+      [self](settings_atom, int32_t messages_per_minute, int32_t api_per_minute, bool active) {
+        auto& st = self->state;
+        if (!active) return self->quit();  // deleted: its subtree stops; nothing new arrives
+        // Bursts of a sixth of a minute's budget; a new budget starts full.
+        st.messages = io::security::token_bucket{messages_per_minute / 60.0,
+                                                 std::max(1.0, messages_per_minute / 6.0)};
+        st.api =
+            io::security::token_bucket{api_per_minute / 60.0, std::max(1.0, api_per_minute / 6.0)};
+      },
       [self](resume_atom, std::vector<inbound_msg>& batch, int32_t limit) {
         on_resume(self, batch, limit);
       },

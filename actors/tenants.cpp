@@ -128,6 +128,14 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
         [self, svc](kb_changed_atom, const std::string& tenant_id) {
           self->send(tenant_for(self, svc, tenant_id), kb_changed_atom::value);
         },
+        [self, svc](admit_atom, const std::string& tenant_id) {
+          // An API call also starts the tenant's subtree on demand.
+          return self->delegate(tenant_for(self, svc, tenant_id), admit_atom::value);
+        },
+        [self](changed_atom, const std::string& tenant_id) {
+          auto it = self->state.tenants.find(tenant_id);
+          if (it != self->state.tenants.end()) self->send(it->second, changed_atom::value);
+        },
         [self](gone_atom, const std::string& conv_id) {
           auto& st = self->state;
           auto it = st.active.find(conv_id);

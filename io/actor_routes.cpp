@@ -1,6 +1,7 @@
 #include "io/actor_routes.hpp"
 
 #include "io/admin_routes.hpp"
+#include "io/api_context.hpp"
 #include "io/json_writer.hpp"
 #include "io/router.hpp"
 
@@ -32,15 +33,16 @@ std::string to_json(const child_info& tree) {
   return w.take();
 }
 
-void add_actor_routes(router& r, actor_deps deps) {
-  r.add("GET", "/v1/actors", [deps](http_request&& req, const path_params&, respond_fn respond) {
-    if (!bearer_matches(req.header("authorization"), deps.admin_token))
-      return respond(json_error(401, "unauthorized", "a valid admin bearer token is required"));
-    deps.tree([respond](bool ok, child_info tree, std::string error) {
-      if (!ok) return respond(json_error(503, "unavailable", error));
-      respond(json_ok(200, to_json(tree)));
-    });
-  });
+void add_actor_routes(router& r, actor_deps deps, api_ptr api) {
+  // The node's internals are the operator's: no tenant role holds "cluster:read".
+  r.add("GET", "/v1/actors",
+        guarded(api, "cluster:read",
+                [deps](http_request&&, const path_params&, const principal&, respond_fn respond) {
+                  deps.tree([respond](bool ok, child_info tree, std::string error) {
+                    if (!ok) return respond(json_error(503, "unavailable", error));
+                    respond(json_ok(200, to_json(tree)));
+                  });
+                }));
 }
 
 }  // namespace parley::io

@@ -1,76 +1,25 @@
+// /v1 routes for channels, knowledge and conversations.
 #include "io/admin_routes.hpp"
 
 #include <openssl/crypto.h>
 
-#include <cctype>
-#include <memory>
 #include <pqxx/pqxx>
 
 #include "io/channel_directory.hpp"
-#include "io/json_body.hpp"
 #include "io/json_writer.hpp"
-#include "io/router.hpp"
+#include "io/route_helpers.hpp"
+#include "io/security/permissions.hpp"
+#include "io/security/secret_box.hpp"
 #include "persistence/admin_store.hpp"
-#include "persistence/pool.hpp"
 
 namespace parley::io {
 
-namespace {
-
+namespace perm = security::perm;
 using persistence::channel_row;
 
+namespace {
+
 constexpr std::size_t max_text = 100 * 1024;
-
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
-// Runs `work` on the pool; a database failure answers 503.
-void on_db(const admin_deps& deps, respond_fn respond,
-           std::function<http_response(pqxx::connection&)> work) {
-  deps.db->submit([respond, work = std::move(work)](pqxx::connection& c) { respond(work(c)); },
-                  [respond](const std::string& why) {
-                    respond(json_error(503, "unavailable", "database unavailable: " + why));
-                  });
-}
-
-// Wraps a handler with the admin token check and JSON body parsing for POSTs.
-router::handler admin(const admin_deps& deps,
-                      std::function<void(http_request&&, const path_params&, respond_fn)> h) {
-  return [deps, h = std::move(h)](http_request&& req, const path_params& p, respond_fn respond) {
-    if (!bearer_matches(req.header("authorization"), deps.admin_token))
-      return respond(json_error(401, "unauthorized", "a valid admin bearer token is required"));
-    h(std::move(req), p, std::move(respond));
-  };
-}
-
-std::optional<json_fields> body_or_400(const http_request& req, respond_fn& respond) {
-  std::string error;
-  auto fields = parse_object(req.body, error);
-  if (!fields) respond(json_error(400, "invalid_json", error));
-  return fields;
-}
-
-// A required string field, trimmed, within [1, max] bytes; answers 400 otherwise.
-std::optional<std::string> required(const json_fields& f, const std::string& key, std::size_t max,
-                                    respond_fn& respond) {
-  auto v = f.get(key);
-  if (!v) {
-    respond(json_error(400, "invalid_field",
-                       f.has(key) ? key + " must be a string" : key + " is required"));
-    return std::nullopt;
-  }
-  auto t = trim(*v);
-  if (t.empty() || t.size() > max) {
-    respond(json_error(400, "invalid_field",
-                       key + " must be between 1 and " + std::to_string(max) + " bytes"));
-    return std::nullopt;
-  }
-  return t;
-}
 
 std::string channel_json(const channel_row& ch) {
   json_writer w;
@@ -87,42 +36,20 @@ std::string channel_json(const channel_row& ch) {
   return w.take();
 }
 
-bool all_digits(const std::string& s) {
-  for (unsigned char c : s)
-    if (!std::isdigit(c)) return false;
-  return !s.empty();
-}
-
 bool valid_version(const std::string& v) {
-  // v21.0 style
   if (v.size() < 4 || v[0] != 'v') return false;
   auto dot = v.find('.');
   return dot != std::string::npos && all_digits(v.substr(1, dot - 1)) &&
          all_digits(v.substr(dot + 1));
 }
 
-void create_tenant(const admin_deps& deps, http_request&& req, const path_params&,
-                   respond_fn respond) {
-  auto f = body_or_400(req, respond);
-  if (!f) return;
-  auto name = required(*f, "name", 200, respond);
-  if (!name) return;
-  on_db(deps, respond, [name = *name](pqxx::connection& c) {
-    auto t = persistence::create_tenant(c, name);
-    json_writer w;
-    w.begin_object().field("id", t.id).field("name", t.name).field("created_at", t.created_at);
-    w.end_object();
-    return json_ok(201, w.take());
-  });
-}
-
-void create_channel(const admin_deps& deps, http_request&& req, const path_params& p,
+void create_channel(const api_ptr& api, http_request&& req, const path_params& p, const principal&,
                     respond_fn respond) {
   auto f = body_or_400(req, respond);
   if (!f) return;
   channel_row ch;
   ch.tenant_id = p.get("tenant_id");
-  if (auto type = f->get("type"); type && *type != "whatsapp")
+  if (auto type = f->get("type"); (type && *type != "whatsapp") || (!type && f->has("type")))
     return respond(json_error(400, "invalid_field", "type must be \"whatsapp\""));
   auto phone = required(*f, "phone_number_id", 64, respond);
   if (!phone) return;
@@ -135,9 +62,6 @@ void create_channel(const admin_deps& deps, http_request&& req, const path_param
   auto token = required(*f, "access_token", 4096, respond);
   if (!token) return;
   ch.phone_number_id = *phone;
-  ch.app_secret = *secret;
-  ch.verify_token = *verify;
-  ch.access_token = *token;
   if (f->has("api_base_url")) {
     auto url = required(*f, "api_base_url", 2048, respond);
     if (!url) return;
@@ -154,20 +78,31 @@ void create_channel(const admin_deps& deps, http_request&& req, const path_param
       return respond(json_error(400, "invalid_field", "api_version must look like v21.0"));
     ch.api_version = *v;
   }
-  auto* channels = deps.channels;
-  on_db(deps, respond, [ch, channels](pqxx::connection& c) {
-    if (!persistence::find_tenant(c, ch.tenant_id))
+  // Secrets at rest are sealed, bound to this phone number so a copied value opens nowhere else.
+  auto ad = "channel:" + ch.phone_number_id;
+  ch.app_secret = api->secrets->seal(*secret, ad);
+  ch.verify_token = api->secrets->seal(*verify, ad);
+  ch.access_token = api->secrets->seal(*token, ad);
+  auto plain = ch;
+  plain.app_secret = *secret;
+  plain.verify_token = *verify;
+  plain.access_token = *token;
+  on_db(*api, respond, [ch, plain, api](pqxx::connection& c) {
+    if (!persistence::find_tenant(c, ch.tenant_id, ch.tenant_id))
       return json_error(404, "not_found", "no tenant " + ch.tenant_id);
     auto created = persistence::create_channel(c, ch);
     if (!created)
       return json_error(409, "conflict",
                         "phone_number_id " + ch.phone_number_id + " is already connected");
-    channels->put(*created);
+    auto cached = plain;
+    cached.id = created->id;
+    cached.created_at = created->created_at;
+    api->channels->put(cached);
     return json_ok(201, channel_json(*created));
   });
 }
 
-void add_knowledge(const admin_deps& deps, http_request&& req, const path_params& p,
+void add_knowledge(const api_ptr& api, http_request&& req, const path_params& p, const principal&,
                    respond_fn respond) {
   auto f = body_or_400(req, respond);
   if (!f) return;
@@ -184,12 +119,12 @@ void add_knowledge(const admin_deps& deps, http_request&& req, const path_params
   k.kind = faq ? "faq" : "article";
   k.title = *title;
   k.content = *content;
-  auto changed = deps.knowledge_changed;
-  on_db(deps, respond, [k, changed](pqxx::connection& c) {
-    if (!persistence::find_tenant(c, k.tenant_id))
+  on_db(*api, respond, [k, api](pqxx::connection& c) {
+    auto tenant = persistence::find_tenant(c, k.tenant_id, k.tenant_id);
+    if (!tenant || tenant->status != "active")
       return json_error(404, "not_found", "no tenant " + k.tenant_id);
     auto row = persistence::add_knowledge(c, k);
-    if (changed) changed(row.tenant_id);
+    if (api->knowledge_changed) api->knowledge_changed(row.tenant_id);
     json_writer w;
     w.begin_object().field("id", row.id).field("tenant_id", row.tenant_id).field("kind", row.kind);
     w.end_object();
@@ -197,18 +132,12 @@ void add_knowledge(const admin_deps& deps, http_request&& req, const path_params
   });
 }
 
-int limit_param(const http_request& req, int fallback, int max) {
-  auto v = req.query_param("limit");
-  if (v.empty() || v.size() > 6 || !all_digits(v)) return fallback;
-  return std::max(1, std::min(max, std::stoi(v)));
-}
-
-void list_conversations(const admin_deps& deps, http_request&& req, const path_params& p,
-                        respond_fn respond) {
+void list_conversations(const api_ptr& api, http_request&& req, const path_params& p,
+                        const principal&, respond_fn respond) {
   auto tenant_id = p.get("tenant_id");
   auto limit = limit_param(req, 100, 1000);
-  on_db(deps, respond, [tenant_id, limit](pqxx::connection& c) {
-    if (!persistence::find_tenant(c, tenant_id))
+  on_db(*api, respond, [tenant_id, limit](pqxx::connection& c) {
+    if (!persistence::find_tenant(c, tenant_id, tenant_id))
       return json_error(404, "not_found", "no tenant " + tenant_id);
     json_writer w;
     w.begin_object().key("conversations").begin_array();
@@ -233,12 +162,14 @@ void list_conversations(const admin_deps& deps, http_request&& req, const path_p
   });
 }
 
-void list_messages(const admin_deps& deps, http_request&& req, const path_params& p,
-                   respond_fn respond) {
+void list_messages(const api_ptr& api, http_request&& req, const path_params& p,
+                   const principal& who, respond_fn respond) {
   auto conv_id = p.get("conversation_id");
   auto limit = limit_param(req, 1000, 10000);
-  on_db(deps, respond, [conv_id, limit](pqxx::connection& c) {
-    if (!persistence::find_conversation(c, conv_id))
+  auto scope = who.scope();
+  on_db(*api, respond, [conv_id, limit, scope](pqxx::connection& c) {
+    // Scoped to the caller's tenant: another tenant's conversation is simply not found.
+    if (!persistence::find_conversation(c, scope, conv_id))
       return json_error(404, "not_found", "no conversation " + conv_id);
     json_writer w;
     w.begin_object().field("conversation_id", conv_id).key("messages").begin_array();
@@ -249,7 +180,7 @@ void list_messages(const admin_deps& deps, http_request&& req, const path_params
       else
         w.value(v);
     };
-    for (const auto& m : persistence::conversation_messages(c, conv_id, limit)) {
+    for (const auto& m : persistence::conversation_messages(c, scope, conv_id, limit)) {
       w.begin_object()
           .field("id", m.id)
           .field("direction", m.direction)
@@ -282,17 +213,19 @@ bool bearer_matches(std::string_view authorization, std::string_view expected) {
   return CRYPTO_memcmp(authorization.data() + prefix.size(), expected.data(), expected.size()) == 0;
 }
 
-void add_admin_routes(router& r, admin_deps deps) {
-  auto bind = [&deps](auto fn) {
-    return admin(deps, [deps, fn](http_request&& req, const path_params& p, respond_fn respond) {
-      fn(deps, std::move(req), p, std::move(respond));
-    });
+void add_admin_routes(router& r, api_ptr api) {
+  auto bind = [&api](std::string_view permission, auto fn) {
+    return guarded(
+        api, std::string{permission},
+        [api, fn](http_request&& req, const path_params& p, const principal& who,
+                  respond_fn respond) { fn(api, std::move(req), p, who, std::move(respond)); });
   };
-  r.add("POST", "/v1/tenants", bind(create_tenant));
-  r.add("POST", "/v1/tenants/{tenant_id}/channels", bind(create_channel));
-  r.add("POST", "/v1/tenants/{tenant_id}/knowledge", bind(add_knowledge));
-  r.add("GET", "/v1/tenants/{tenant_id}/conversations", bind(list_conversations));
-  r.add("GET", "/v1/conversations/{conversation_id}/messages", bind(list_messages));
+  r.add("POST", "/v1/tenants/{tenant_id}/channels", bind(perm::channels_write, create_channel));
+  r.add("POST", "/v1/tenants/{tenant_id}/knowledge", bind(perm::knowledge_write, add_knowledge));
+  r.add("GET", "/v1/tenants/{tenant_id}/conversations",
+        bind(perm::conversations_read, list_conversations));
+  r.add("GET", "/v1/conversations/{conversation_id}/messages",
+        bind(perm::conversations_read, list_messages));
 }
 
 }  // namespace parley::io

@@ -1,28 +1,16 @@
 #pragma once
-// The admin API under /v1 (platform admin bearer token): tenants, channels, knowledge,
-// conversations and their messages. Handlers validate on the Asio thread and run database
-// work on the pool; channel secrets and tokens are never returned.
-#include <functional>
-#include <string>
+// The /v1 API: tenants, credentials and tokens, channels, knowledge, conversations, audit.
+// Every route declares the permission it needs (see api_context.hpp, guarded()).
+#include <string_view>
 
-namespace parley::persistence {
-class db_pool;
-}
+#include "io/api_context.hpp"
 
 namespace parley::io {
 
-class router;
-class channel_directory;
-
-struct admin_deps {
-  std::string admin_token;
-  persistence::db_pool* db = nullptr;
-  channel_directory* channels = nullptr;
-  /// The tenant's knowledge changed: its support agent reloads.
-  std::function<void(const std::string& tenant_id)> knowledge_changed;
-};
-
-void add_admin_routes(router& r, admin_deps deps);
+void add_admin_routes(router& r, api_ptr api);       // channels, knowledge, conversations
+void add_tenant_routes(router& r, api_ptr api);      // tenants CRUD
+void add_credential_routes(router& r, api_ptr api);  // API keys, rotation, tokens
+void add_audit_routes(router& r, api_ptr api);       // GET /v1/audit
 
 /// Constant-time check of "Bearer <token>" against the expected token (empty never matches).
 bool bearer_matches(std::string_view authorization, std::string_view expected);

@@ -1,16 +1,41 @@
 #include "io/channel_directory.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <future>
 #include <pqxx/pqxx>
 
+#include "io/logging.hpp"
+#include "io/security/secret_box.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/pool.hpp"
 
 namespace parley::io {
 
+bool channel_directory::unseal(persistence::channel_row& ch) const {
+  auto ad = "channel:" + ch.phone_number_id;
+  auto secret = secrets_->open(ch.app_secret, ad);
+  auto verify = secrets_->open(ch.verify_token, ad);
+  auto token = secrets_->open(ch.access_token, ad);
+  if (!secret || !verify || !token) {
+    log::get("io")->error("channel {}: its secrets cannot be opened with the master key(s)", ch.id);
+    return false;
+  }
+  ch.app_secret = std::move(*secret);
+  ch.verify_token = std::move(*verify);
+  ch.access_token = std::move(*token);
+  return true;
+}
+
 void channel_directory::put(const persistence::channel_row& ch) {
   std::unique_lock<std::shared_mutex> guard{mtx_};
   by_id_[ch.id] = ch;
+}
+
+void channel_directory::forget_tenant(const std::string& tenant_id) {
+  std::unique_lock<std::shared_mutex> guard{mtx_};
+  for (auto it = by_id_.begin(); it != by_id_.end();)
+    it = it->second.tenant_id == tenant_id ? by_id_.erase(it) : std::next(it);
 }
 
 std::optional<persistence::channel_row> channel_directory::cached(const std::string& id) const {
@@ -28,6 +53,7 @@ void channel_directory::find(const std::string& id,
   db_->submit(
       [this, id, done](pqxx::connection& c) {
         auto ch = persistence::find_channel(c, id);
+        if (ch && !unseal(*ch)) ch.reset();
         if (ch) put(*ch);
         done(std::move(ch));
       },
@@ -38,7 +64,8 @@ void channel_directory::load_all() {
   std::promise<void> finished;
   db_->submit(
       [this, &finished](pqxx::connection& c) {
-        for (auto& ch : persistence::all_channels(c)) put(ch);
+        for (auto& ch : persistence::all_channels(c))
+          if (unseal(ch)) put(ch);
         finished.set_value();
       },
       [&finished](const std::string&) { finished.set_value(); });

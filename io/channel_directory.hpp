@@ -13,14 +13,24 @@
 namespace parley::persistence {
 class db_pool;
 }
+namespace parley::io::security {
+class secret_box;
+}
 
 namespace parley::io {
 
 class channel_directory {
  public:
-  explicit channel_directory(persistence::db_pool* db) : db_(db) {}
+  /// Rows from the database carry sealed secrets; the directory keeps them opened, in memory.
+  channel_directory(persistence::db_pool* db, const security::secret_box* secrets)
+      : db_(db), secrets_(secrets) {}
+
+  /// Opens a row's sealed secrets; false (and logged) when they cannot be opened.
+  [[nodiscard]] bool unseal(persistence::channel_row& ch) const;
 
   void put(const persistence::channel_row& ch);
+  /// A deleted tenant's channels stop receiving at once.
+  void forget_tenant(const std::string& tenant_id);
   [[nodiscard]] std::optional<persistence::channel_row> cached(const std::string& id) const;
   /// Calls `done` (on this thread when cached, else on a pool thread) with the channel or
   /// nullopt; `failed` when the database cannot be asked.
@@ -32,6 +42,7 @@ class channel_directory {
 
  private:
   persistence::db_pool* db_;
+  const security::secret_box* secrets_;
   mutable std::shared_mutex mtx_;
   std::unordered_map<std::string, persistence::channel_row> by_id_;
 };

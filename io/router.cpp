@@ -76,6 +76,10 @@ respond_fn router::instrument(const std::string& method, const std::string& name
 }
 
 void router::dispatch(http_request&& req, respond_fn respond) const {
+  if (req.method == "OPTIONS" && preflight_) {
+    auto done = instrument("OPTIONS", "preflight", req, nullptr, std::move(respond));
+    return preflight_(std::move(req), path_params{}, done);
+  }
   auto parts = split_path(req.path);
   bool path_known = false;
   for (const auto& r : routes_) {

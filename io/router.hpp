@@ -34,6 +34,8 @@ class router {
   explicit router(metrics_registry* metrics = nullptr) : metrics_(metrics) {}
 
   void add(std::string method, std::string pattern, handler h);
+  /// Answers every OPTIONS request (CORS preflight), whatever the path.
+  void set_preflight(handler h) { preflight_ = std::move(h); }
   void dispatch(http_request&& req, respond_fn respond) const;
 
  private:
@@ -51,6 +53,7 @@ class router {
 
   metrics_registry* metrics_;
   std::vector<route> routes_;
+  handler preflight_;
 };
 
 }  // namespace parley::io

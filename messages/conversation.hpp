@@ -97,3 +97,13 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// self-timer: check whether the actor has been idle long enough to stop.
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 }  // namespace parley
+
+namespace parley {
+/// io -> tenants -> tenant: may this tenant make one more API call? Answer: seconds to wait
+/// (0 = allowed).
+using admit_atom = caf::atom_constant<caf::atom("admit")>;
+/// io -> tenants -> tenant: the tenant's settings changed (or it was deleted): reload.
+using changed_atom = caf::atom_constant<caf::atom("tchanged")>;
+/// tenant -> itself: its settings, loaded from PostgreSQL.
+using settings_atom = caf::atom_constant<caf::atom("settings")>;
+}  // namespace parley

@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/tenant_scope.hpp"
+
 namespace parley::persistence {
 
 namespace {
@@ -64,10 +66,11 @@ std::string id_array(const std::vector<int64_t>& ids) {
 
 }  // namespace
 
-conversation_snapshot load_conversation(pqxx::connection& c, const std::string& conversation_id,
-                                        int context_size) {
+conversation_snapshot load_conversation(pqxx::connection& c, const std::string& tenant_id,
+                                        const std::string& conversation_id, int context_size) {
   conversation_snapshot snap;
   pqxx::read_transaction tx{c};
+  set_scope(tx, tenant_id);
   auto conv = tx.exec_params(
       "SELECT coalesce((extract(epoch FROM human_override_until) * 1000)::bigint, 0) "
       "FROM conversations WHERE id = $1",
@@ -91,6 +94,7 @@ conversation_snapshot load_conversation(pqxx::connection& c, const std::string& 
 reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
   reply_outcome out;
   pqxx::work tx{c};
+  set_scope(tx, plan.tenant_id);
   auto lock = tx.exec_params1(
       "SELECT coalesce(human_override_until > now(), false) FROM conversations "
       "WHERE id = $1 FOR UPDATE",
@@ -134,6 +138,7 @@ reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
 
 std::vector<outbound_item> pending_outbox(pqxx::connection& c) {
   pqxx::read_transaction tx{c};
+  set_scope(tx, platform);
   std::vector<outbound_item> out;
   for (const auto& r : tx.exec(std::string{"SELECT "} + outbound_columns + outbound_joins +
                                " WHERE m.direction = 'out' AND m.status = 'pending' ORDER BY m.id"))
@@ -143,6 +148,7 @@ std::vector<outbound_item> pending_outbox(pqxx::connection& c) {
 
 std::vector<stored_message> unprocessed_inbound(pqxx::connection& c) {
   pqxx::read_transaction tx{c};
+  set_scope(tx, platform);
   std::vector<stored_message> out;
   for (const auto& r : tx.exec(std::string{inbound_select} + " ORDER BY m.id"))
     out.push_back(to_stored(r));
@@ -153,6 +159,7 @@ std::vector<stored_message> unprocessed_for_tenant(pqxx::connection& c,
                                                    const std::string& tenant_id, int64_t after_id,
                                                    int limit) {
   pqxx::read_transaction tx{c};
+  set_scope(tx, tenant_id);
   std::vector<stored_message> out;
   for (const auto& r :
        tx.exec_params(std::string{inbound_select} +
@@ -166,6 +173,7 @@ void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
                          const std::string& conversation_id, const std::vector<int64_t>& ids,
                          const std::string& error) {
   pqxx::work tx{c};
+  set_scope(tx, tenant_id);
   auto rs = tx.exec_params(
       "UPDATE messages SET status = 'dead', error = $2, processed_at = now() "
       "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received' RETURNING id",
@@ -184,8 +192,10 @@ void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
   tx.commit();
 }
 
-void record_sent(pqxx::connection& c, int64_t message_id, const std::string& wamid) {
+void record_sent(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
+                 const std::string& wamid) {
   pqxx::work tx{c};
+  set_scope(tx, tenant_id);
   auto rs = tx.exec_params(
       "UPDATE messages SET status = 'sent', provider_id = $2, sent_at = now(), "
       "attempts = attempts + 1, error = NULL WHERE id = $1 AND status = 'pending' "
@@ -210,15 +220,19 @@ void record_sent(pqxx::connection& c, int64_t message_id, const std::string& wam
   tx.commit();
 }
 
-void record_attempt(pqxx::connection& c, int64_t message_id, const std::string& error) {
+void record_attempt(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
+                    const std::string& error) {
   pqxx::work tx{c};
+  set_scope(tx, tenant_id);
   tx.exec_params("UPDATE messages SET attempts = attempts + 1, error = $2 WHERE id = $1",
                  message_id, error);
   tx.commit();
 }
 
-void record_dead(pqxx::connection& c, int64_t message_id, const std::string& error) {
+void record_dead(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
+                 const std::string& error) {
   pqxx::work tx{c};
+  set_scope(tx, tenant_id);
   auto rs = tx.exec_params(
       "UPDATE messages SET status = 'failed', failed_at = now(), attempts = attempts + 1, "
       "error = $2 WHERE id = $1 AND status = 'pending' RETURNING tenant_id, conversation_id",

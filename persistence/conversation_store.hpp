@@ -23,8 +23,8 @@ struct conversation_snapshot {
   std::vector<stored_message> unprocessed;  ///< acknowledged, not yet answered, in order
 };
 
-conversation_snapshot load_conversation(pqxx::connection& c, const std::string& conversation_id,
-                                        int context_size);
+conversation_snapshot load_conversation(pqxx::connection& c, const std::string& tenant_id,
+                                        const std::string& conversation_id, int context_size);
 
 /// One outgoing bubble, with what the outbox needs to send it.
 struct outbound_item {
@@ -82,10 +82,13 @@ void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
                          const std::string& error);
 
 /// The send succeeded: status sent, wamid stored, statuses that arrived early applied.
-void record_sent(pqxx::connection& c, int64_t message_id, const std::string& wamid);
+void record_sent(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
+                 const std::string& wamid);
 /// One failed attempt that will be retried.
-void record_attempt(pqxx::connection& c, int64_t message_id, const std::string& error);
+void record_attempt(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
+                    const std::string& error);
 /// The send failed for good: status failed, a dead letter, a reply.failed event.
-void record_dead(pqxx::connection& c, int64_t message_id, const std::string& error);
+void record_dead(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
+                 const std::string& error);
 
 }  // namespace parley::persistence

@@ -3,6 +3,8 @@
 #include <memory>
 #include <pqxx/pqxx>
 
+#include "persistence/tenant_scope.hpp"
+
 namespace parley::persistence {
 
 namespace {
@@ -65,6 +67,7 @@ void prepare(pqxx::connection& c) {
 ingest_result write_one(pqxx::work& tx, const ingest_request& r) {
   ingest_result out;
   pqxx::subtransaction sub{tx, "request"};
+  set_scope(sub, r.tenant_id);
   sub.exec_prepared("ingest_payload", r.tenant_id, r.channel_id, r.raw_body);
   for (const auto& m : r.messages) {
     auto rs = sub.exec_prepared("ingest_message", r.tenant_id, r.channel_id, m.from, m.contact_name,

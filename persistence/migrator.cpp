@@ -37,11 +37,19 @@ struct advisory_lock {
 migration_report migrate(pqxx::connection& conn, const std::vector<migration>& all) {
   migration_report report;
   advisory_lock lock{conn};
-  exec_alone(conn,
-             "CREATE TABLE IF NOT EXISTS schema_migrations ("
-             " version integer PRIMARY KEY,"
-             " name text NOT NULL,"
-             " applied_at timestamptz NOT NULL DEFAULT now())");
+  // Only create when missing: a node running as a role that owns nothing (and may not create)
+  // starts fine against an up-to-date schema.
+  bool exists = false;
+  {
+    pqxx::nontransaction n{conn};
+    exists = !n.exec1("SELECT to_regclass('schema_migrations') IS NULL")[0].as<bool>();
+  }
+  if (!exists)
+    exec_alone(conn,
+               "CREATE TABLE IF NOT EXISTS schema_migrations ("
+               " version integer PRIMARY KEY,"
+               " name text NOT NULL,"
+               " applied_at timestamptz NOT NULL DEFAULT now())");
   std::set<int> done;
   {
     pqxx::nontransaction n{conn};

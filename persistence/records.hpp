@@ -7,10 +7,26 @@
 
 namespace parley::persistence {
 
+struct tenant_settings {
+  std::string name;
+  std::vector<std::string> allowed_origins;  ///< browser origins allowed by CORS
+  int messages_per_minute = 600;
+  int api_requests_per_minute = 600;
+  int64_t llm_tokens_per_day = 1000000;
+  int max_active_conversations = 10000;
+  std::string handoff_message;  ///< empty: the default
+  int handoff_hours = 24;
+  std::string notify_url;     ///< empty: no notification
+  std::string notify_secret;  ///< sealed (secret_box) when stored
+};
+
 struct tenant_row {
   std::string id;
   std::string name;
   std::string created_at;
+  std::string status = "active";  ///< active or deleted
+  std::string updated_at;
+  tenant_settings settings;
 };
 
 struct channel_row {

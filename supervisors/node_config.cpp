@@ -114,12 +114,19 @@ node_config::node_config() {
       .add(admin_token_file, "admin-token-file", "file holding the admin token")
       .add(master_key_file, "master-key-file",
            "file with the secrets master key (PARLEY_MASTER_KEY_FILE)")
+      .add(old_master_key_files, "old-master-key-files",
+           "previous master keys, still opened during a rotation (secrets are re-sealed at start)")
+      .add(token_ttl, "token-ttl", "lifetime of tenant access tokens")
+      .add(key_rotation_grace, "key-rotation-grace", "how long rotated API keys stay valid")
       .add(log_format, "log-format", "'json' (default) or 'text'")
       .add(log_level, "log-level", "trace, debug, info, warn, error, critical or off")
       .add(fault_injection, "fault-injection",
            "TESTS ONLY: a customer turn containing #crash makes its conversation throw");
   opt_group{custom_options_, "database"}
       .add(database_url, "url", "libpq URI of PostgreSQL (PARLEY_DATABASE_URL)")
+      .add(database_migration_url, "migration-url",
+           "URI of the tables' owner, for migrations only (PARLEY_DATABASE_MIGRATION_URL); the "
+           "node itself should connect as a role that owns nothing")
       .add(database_pool_size, "pool-size", "database connections (one thread each)")
       .add(database_connect_timeout_s, "connect-timeout", "seconds to wait for a connection")
       .add(database_statement_timeout_ms, "statement-timeout", "milliseconds per statement")
@@ -224,6 +231,7 @@ std::string load(node_config& cfg, std::vector<std::string> args,
     return "node '" + cfg.node + "' is not in cluster.nodes (known: " + known + ")";
   }
   if (auto v = env_get("PARLEY_DATABASE_URL")) cfg.database_url = *v;
+  if (auto v = env_get("PARLEY_DATABASE_MIGRATION_URL")) cfg.database_migration_url = *v;
   if (auto v = env_get("PARLEY_ADMIN_TOKEN")) cfg.admin_token = *v;
   if (auto v = env_get("PARLEY_MASTER_KEY_FILE")) cfg.master_key_file = *v;
   if (auto v = env_get("PARLEY_HTTP_PORT")) {
@@ -250,6 +258,9 @@ std::string load(node_config& cfg, std::vector<std::string> args,
     std::getline(in, cfg.admin_token);
   }
   if (cfg.http_host.empty()) cfg.http_host = cfg.self().host;
+  if (cfg.master_key_file.empty())
+    return "parley.master-key-file (PARLEY_MASTER_KEY_FILE) is required: secrets are stored "
+           "encrypted; create one with: (umask 077; head -c 32 /dev/urandom > master.key)";
   if (cfg.log_format != "json" && cfg.log_format != "text")
     return "parley.log-format must be 'json' or 'text'";
   if (cfg.database_pool_size == 0) return "database.pool-size must be at least 1";

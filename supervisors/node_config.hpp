@@ -30,10 +30,14 @@ class node_config : public caf::actor_system_config {
   std::string admin_token;
   std::string admin_token_file;
   std::string master_key_file;
+  std::vector<std::string> old_master_key_files;  ///< still opened, never used to seal
+  caf::timespan token_ttl = std::chrono::minutes{15};
+  caf::timespan key_rotation_grace = std::chrono::hours{24};
   std::string log_format = "json";
   std::string log_level = "info";
   // [database]
   std::string database_url = "postgresql://parley@127.0.0.1:5432/parley";
+  std::string database_migration_url;  ///< owner role for migrations; empty: database_url
   std::size_t database_pool_size = 4;
   int database_connect_timeout_s = 2;
   int database_statement_timeout_ms = 10000;

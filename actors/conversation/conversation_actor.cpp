@@ -209,10 +209,11 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
     self->delayed_send(self, c.svc.conversation_idle, idle_atom::value);
     auto me = caf::actor_cast<caf::actor>(self);
     auto conv_id = c.conversation_id;
+    auto tenant_id = c.tenant_id;
     auto context_size = static_cast<int>(c.svc.context_size);
     c.svc.db->submit(
-        [me, conv_id, context_size](pqxx::connection& conn) {
-          auto snap = persistence::load_conversation(conn, conv_id, context_size);
+        [me, tenant_id, conv_id, context_size](pqxx::connection& conn) {
+          auto snap = persistence::load_conversation(conn, tenant_id, conv_id, context_size);
           caf::anon_send(
               me, loaded_atom::value,
               snapshot_ptr{std::make_shared<persistence::conversation_snapshot>(std::move(snap))});

@@ -1,5 +1,6 @@
 #include "apps/parleyd/node.hpp"
 
+#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -7,25 +8,31 @@
 #include <caf/actor_system.hpp>
 #include <caf/all.hpp>
 #include <csignal>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <pqxx/pqxx>
+#include <sstream>
 #include <system_error>
 #include <thread>
 
 #include "actors/services.hpp"
 #include "io/actor_routes.hpp"
 #include "io/admin_routes.hpp"
+#include "io/api_context.hpp"
 #include "io/channel_directory.hpp"
 #include "io/health_routes.hpp"
 #include "io/http_client.hpp"
 #include "io/http_server.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
+#include "io/origin_directory.hpp"
 #include "io/router.hpp"
+#include "io/security/secret_box.hpp"
 #include "io/webhook_routes.hpp"
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
+#include "persistence/admin_store.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/db_error.hpp"
 #include "persistence/inbox_writer.hpp"
@@ -53,18 +60,37 @@ int wait_for_stop_signal() {
 std::string migrate_with_retry(persistence::db_pool& pool, const node_config& cfg,
                                spdlog::logger& log) {
   auto deadline = std::chrono::steady_clock::now() + cfg.database_startup_timeout;
+  auto apply = [&log](pqxx::connection& conn) {
+    auto report = persistence::migrate(conn, persistence::embedded_migrations());
+    for (auto v : report.applied) log.info("applied migration {}", v);
+    log.info("database schema at version {}", report.current);
+  };
   for (int attempt = 1;; ++attempt) {
-    std::promise<std::string> done;
-    auto result = done.get_future();
-    pool.submit(
-        [&done, &log](pqxx::connection& conn) {
-          auto report = persistence::migrate(conn, persistence::embedded_migrations());
-          for (auto v : report.applied) log.info("applied migration {}", v);
-          log.info("database schema at version {}", report.current);
-          done.set_value({});
-        },
-        [&done](const std::string& why) { done.set_value(why); });
-    auto err = result.get();
+    std::string err;
+    if (!cfg.database_migration_url.empty()) {
+      // The owner's connection, only for this; startup may block the main thread.
+      try {
+        persistence::pool_settings owner;
+        owner.url = cfg.database_migration_url;
+        owner.connect_timeout_s = cfg.database_connect_timeout_s;
+        pqxx::connection conn{persistence::connection_string(owner)};
+        apply(conn);
+      } catch (const pqxx::broken_connection& e) {
+        err = std::string{"cannot connect to the database: "} + e.what();
+      } catch (const std::exception& e) {
+        err = e.what();
+      }
+    } else {
+      std::promise<std::string> done;
+      auto result = done.get_future();
+      pool.submit(
+          [&done, &apply](pqxx::connection& conn) {
+            apply(conn);
+            done.set_value({});
+          },
+          [&done](const std::string& why) { done.set_value(why); });
+      err = result.get();
+    }
     if (err.empty()) return {};
     bool unreachable =
         err.rfind("cannot connect", 0) == 0 || err.rfind("database connection lost", 0) == 0;
@@ -134,6 +160,77 @@ void recover(persistence::db_pool& pool, caf::actor_system& sys, spdlog::logger&
   done.get_future().wait();
 }
 
+// The access-token signing key, derived from the master key so every node agrees on it without
+// another secret to distribute.
+std::string derive_signing_key(const std::string& master_key_file) {
+  std::ifstream in{master_key_file, std::ios::binary};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto key = io::security::secret_box::parse_key(ss.str());
+  if (!key) return {};
+  static constexpr char label[] = "parley/access-token-signing/v1";
+  unsigned char out[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
+       reinterpret_cast<const unsigned char*>(label), sizeof label - 1, out, &len);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string h;
+  for (unsigned i = 0; i < len; ++i) {
+    h += hex[out[i] >> 4];
+    h += hex[out[i] & 15];
+  }
+  return h;
+}
+
+// Seals secrets stored in plaintext (rows from before encryption) and re-seals those of an old
+// master key under the current one, so a rotation completes with one restart.
+void seal_channel_secrets(persistence::db_pool& pool, const io::security::secret_box& box,
+                          spdlog::logger& log) {
+  std::promise<void> done;
+  pool.submit(
+      [&](pqxx::connection& c) {
+        int changed = 0;
+        for (auto ch : persistence::all_channels(c)) {
+          auto ad = "channel:" + ch.phone_number_id;
+          bool dirty = false;
+          for (auto* field : {&ch.app_secret, &ch.verify_token, &ch.access_token}) {
+            std::optional<std::string> plain;
+            if (!box.is_sealed(*field))
+              plain = *field;
+            else if (field->find(":" + box.current_key_id() + ":") == std::string::npos)
+              plain = box.open(*field, ad);
+            if (!plain) continue;
+            *field = box.seal(*plain, ad);
+            dirty = true;
+          }
+          if (dirty) {
+            persistence::update_channel_secrets(c, ch);
+            ++changed;
+          }
+        }
+        if (changed > 0)
+          log.info("sealed the secrets of {} channels under the current master key", changed);
+        done.set_value();
+      },
+      [&](const std::string& why) {
+        log.error("cannot seal channel secrets: {}", why);
+        done.set_value();
+      });
+  done.get_future().wait();
+}
+
+void load_origins(persistence::db_pool& pool, io::origin_directory& origins) {
+  std::promise<void> done;
+  pool.submit(
+      [&](pqxx::connection& c) {
+        for (auto& t : persistence::all_tenants(c, false, 1000000))
+          origins.set(t.id, t.settings.allowed_origins);
+        done.set_value();
+      },
+      [&](const std::string&) { done.set_value(); });
+  done.get_future().wait();
+}
+
 }  // namespace
 
 int run_node(node_config& cfg) {
@@ -156,8 +253,20 @@ int run_node(node_config& cfg) {
   ps.statement_timeout_ms = cfg.database_statement_timeout_ms;
   persistence::db_pool pool{ps};
 
+  std::string key_error;
+  std::vector<std::string> key_files{cfg.master_key_file};
+  key_files.insert(key_files.end(), cfg.old_master_key_files.begin(),
+                   cfg.old_master_key_files.end());
+  auto secrets = io::security::secret_box::from_key_files(key_files, key_error);
+  if (!secrets) {
+    log->critical("cannot use the master key: {}", key_error);
+    return exit_bad_config;
+  }
+  auto signing_key = derive_signing_key(cfg.master_key_file);
+
   std::atomic<bool> started{false};
-  io::channel_directory channels{&pool};
+  io::channel_directory channels{&pool, &*secrets};
+  io::origin_directory origins;
   persistence::inbox_writer inbox{persistence::inbox_settings{persistence::connection_string(ps)}};
   io::http_client_settings hcs;
   hcs.verify_tls = cfg.outbox_verify_tls;
@@ -176,16 +285,43 @@ int run_node(node_config& cfg) {
         [done](const std::string& why) { done(false, why); });
   };
   io::add_health_routes(routes, health);
-  io::admin_deps admin;
-  admin.admin_token = cfg.admin_token;
-  admin.db = &pool;
-  admin.channels = &channels;
-  admin.knowledge_changed = [&system_ptr](const std::string& tenant_id) {
+  auto api = std::make_shared<io::api_context>();
+  api->admin_token = cfg.admin_token;
+  api->signing_key = signing_key;
+  api->db = &pool;
+  api->channels = &channels;
+  api->origins = &origins;
+  api->secrets = &*secrets;
+  api->metrics = &metrics;
+  api->token_ttl_s =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.token_ttl).count());
+  api->default_grace_s =
+      std::chrono::duration_cast<std::chrono::seconds>(cfg.key_rotation_grace).count();
+  api->knowledge_changed = [&system_ptr](const std::string& tenant_id) {
     if (system_ptr)
       caf::anon_send(actors::lookup(*system_ptr, actors::tenants_name()), kb_changed_atom::value,
                      tenant_id);
   };
-  io::add_admin_routes(routes, admin);
+  api->tenant_changed = [&system_ptr](const std::string& tenant_id) {
+    if (system_ptr)
+      caf::anon_send(actors::lookup(*system_ptr, actors::tenants_name()), changed_atom::value,
+                     tenant_id);
+  };
+  api->admit_api = [&system_ptr](const std::string& tenant_id, std::function<void(double)> done) {
+    if (!system_ptr) return done(0);
+    auto tenants = actors::lookup(*system_ptr, actors::tenants_name());
+    // Bridge: Asio thread -> the tenant actor's token bucket -> callback (CAF guide §6).
+    system_ptr->spawn([tenants, tenant_id, done](caf::event_based_actor* self) {
+      self->request(tenants, std::chrono::seconds{2}, admit_atom::value, tenant_id)
+          .then([done](double wait) { done(wait); },
+                [done](caf::error&) { done(0); });  // limiter unreachable: fail open
+    });
+  };
+  io::add_admin_routes(routes, api);
+  io::add_tenant_routes(routes, api);
+  io::add_credential_routes(routes, api);
+  io::add_audit_routes(routes, api);
+  io::add_cors_preflight(routes, api);
   io::webhook_deps hooks;
   hooks.channels = &channels;
   hooks.inbox = &inbox;
@@ -198,7 +334,6 @@ int run_node(node_config& cfg) {
   io::add_webhook_routes(routes, hooks);
   caf::actor root_handle;  // set once the tree runs; read by /v1/actors
   io::actor_deps actor_api;
-  actor_api.admin_token = cfg.admin_token;
   actor_api.tree = [&system_ptr,
                     &root_handle](std::function<void(bool, child_info, std::string)> done) {
     if (!system_ptr || !root_handle) return done(false, {}, "the node is starting");
@@ -210,7 +345,7 @@ int run_node(node_config& cfg) {
                 [done, self](caf::error& err) { done(false, {}, self->system().render(err)); });
     });
   };
-  io::add_actor_routes(routes, actor_api);
+  io::add_actor_routes(routes, actor_api, api);
   if (cfg.admin_token.empty())
     log->warn("no admin token configured (PARLEY_ADMIN_TOKEN): the admin API refuses every call");
 
@@ -239,12 +374,15 @@ int run_node(node_config& cfg) {
     return exit_database_failed;
   }
   register_node_row(pool, cfg);
+  seal_channel_secrets(pool, *secrets, *log);
   channels.load_all();
+  load_origins(pool, origins);
 
   actors::services svc;
   svc.db = &pool;
   svc.http = &http;
   svc.metrics = &metrics;
+  svc.secrets = &*secrets;
   svc.buffer_window = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.buffer_window);
   svc.conversation_idle =
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.conversation_idle);

@@ -1,10 +1,12 @@
 #include "tests/support/node.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <pqxx/pqxx>
 #include <random>
 #include <thread>
@@ -51,6 +53,20 @@ std::string bin_path(const std::string& name) {
   return std::string{PARLEY_BIN_DIR} + "/" + name;
 }
 
+std::string master_key_file() {
+  // One key for the whole test process, so a restarted node opens what its predecessor sealed.
+  static const std::string path = [] {
+    auto p = scratch_path("master") + ".key";
+    std::ofstream out{p, std::ios::binary};
+    std::random_device rd;
+    for (int i = 0; i < 32; ++i) out.put(static_cast<char>(rd() & 0xff));
+    out.close();
+    ::chmod(p.c_str(), 0600);
+    return p;
+  }();
+  return path;
+}
+
 std::string scratch_path(const std::string& stem) {
   auto base =
       env_or("PARLEY_TEST_VAR", std::filesystem::temp_directory_path().string()) + "/test-tmp";
@@ -76,6 +92,8 @@ scratch_database::~scratch_database() {
 std::string scratch_database::scalar(const std::string& sql) const {
   pqxx::connection c{url_};
   pqxx::nontransaction tx{c};
+  // Tests inspect every tenant's rows: the platform view of row-level security.
+  tx.exec("SELECT set_config('parley.tenant_id', '*', false)");
   auto r = tx.exec(sql);
   if (r.empty() || r[0][0].is_null()) return {};
   return r[0][0].c_str();
@@ -84,6 +102,7 @@ std::string scratch_database::scalar(const std::string& sql) const {
 void scratch_database::exec(const std::string& sql) const {
   pqxx::connection c{url_};
   pqxx::work tx{c};
+  tx.exec("SELECT set_config('parley.tenant_id', '*', true)");
   tx.exec(sql);
   tx.commit();
 }
@@ -119,6 +138,7 @@ parleyd::parleyd(const std::string& db_url, std::map<std::string, std::string> e
   env.emplace("PARLEY_HTTP_PORT", std::to_string(port_));
   env.emplace("PARLEY_ADMIN_TOKEN", "test-admin-token");
   env.emplace("PARLEY_CONFIG", "");
+  env.emplace("PARLEY_MASTER_KEY_FILE", master_key_file());
   proc_.start(bin_path("parleyd"), args, env, log_path_);
 }
 

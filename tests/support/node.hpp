@@ -34,7 +34,8 @@ class scratch_database {
   scratch_database();
   ~scratch_database();
   [[nodiscard]] const std::string& url() const { return url_; }
-  /// Runs SQL on it and returns the first column of the first row ("" if none).
+  /// Runs SQL on it (seeing every tenant's rows) and returns the first column of the first row
+  /// ("" if none).
   std::string scalar(const std::string& sql) const;
   void exec(const std::string& sql) const;
 
@@ -81,6 +82,8 @@ class parleyd {
 
 /// Path of a program in build/bin.
 std::string bin_path(const std::string& name);
+/// A master key file (0600) shared by every node a test process starts.
+std::string master_key_file();
 /// A fresh path under the test scratch directory (var/test-tmp).
 std::string scratch_path(const std::string& stem);
 

@@ -161,7 +161,12 @@ TEST_F(supervision, backpressure_pauses_intake_but_every_acknowledged_message_is
             .status,
         200);
   }
-  ASSERT_TRUE(graph_.wait_accepted(40, 60s)) << graph_.accepted().size() << "\n" << node_->log();
+  ASSERT_TRUE(graph_.wait_accepted(40, 30s))
+      << graph_.accepted().size() << " replies; inbox: "
+      << db_->scalar(
+             "SELECT string_agg(provider_id || ':' || status, ' ' ORDER BY id) FROM messages "
+             "WHERE direction = 'in' AND status <> 'processed'")
+      << "\ntree: " << tree();
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(graph_.accepted().size(), 40u);
   for (auto& w : wamids) EXPECT_EQ(replies_to(w).size(), 1u) << w;
@@ -207,47 +212,4 @@ TEST_F(supervision, messages_racing_a_passivation_are_neither_lost_nor_reordered
   auto calls = graph_.accepted();
   ASSERT_EQ(calls.size(), 30u);
   for (std::size_t i = 0; i < calls.size(); ++i) EXPECT_EQ(calls[i].context_id, wamids[i]);
-}
-
-namespace {
-double resident_bytes(parleyd& node) {
-  auto m = node.get("/metrics").body;
-  auto p = m.find("\nprocess_resident_memory_bytes ");
-  return p == std::string::npos ? 0 : std::stod(m.substr(p + 31));
-}
-}  // namespace
-
-TEST_F(supervision, memory_returns_near_the_baseline_after_mass_passivation) {
-  start({{"PARLEY_CONVERSATION_IDLE_MS", "1500"}}, {});
-  // Warm up allocator and caches with a first small wave, then measure from there.
-  auto wave = [&](int base, int customers) {
-    for (int b = 0; b < customers / 100; ++b) {
-      std::vector<text_in> msgs;
-      for (int i = 0; i < 100; ++i) {
-        auto n = base + b * 100 + i;
-        msgs.push_back({"57" + std::to_string(1000000 + n), "wamid.M" + std::to_string(n), "hola"});
-      }
-      auto r = post_webhook(node_->port(), tenant_, text_webhook(tenant_.phone_number_id, msgs));
-      ASSERT_EQ(r.status, 200) << r.body;
-    }
-  };
-  wave(0, 500);
-  ASSERT_TRUE(graph_.wait_accepted(500, 60s));
-  ASSERT_TRUE(eventually([&] { return detail_value(tree(), "active_conversations") == "0"; }, 30s));
-  auto baseline = resident_bytes(*node_);
-  wave(100000, 10000);
-  ASSERT_TRUE(graph_.wait_accepted(10500, 120s)) << graph_.accepted().size();
-  auto peak = resident_bytes(*node_);
-  ASSERT_TRUE(eventually([&] { return detail_value(tree(), "active_conversations") == "0"; }, 60s))
-      << detail_value(tree(), "active_conversations");
-  std::this_thread::sleep_for(500ms);
-  auto after = resident_bytes(*node_);
-  RecordProperty("rss_baseline_mb", std::to_string(baseline / 1e6));
-  RecordProperty("rss_peak_mb", std::to_string(peak / 1e6));
-  RecordProperty("rss_after_mb", std::to_string(after / 1e6));
-  std::cerr << "RSS baseline " << baseline / 1e6 << " MB, with 10000 conversations " << peak / 1e6
-            << " MB, after passivation " << after / 1e6 << " MB\n";
-  ASSERT_GT(peak, baseline);
-  // Near the baseline: at most a quarter of what the 10,000 conversations took stays.
-  EXPECT_LT(after - baseline, (peak - baseline) / 4);
 }

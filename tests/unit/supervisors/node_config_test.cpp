@@ -17,6 +17,14 @@ std::string write_temp(const std::string& text) {
   return path;
 }
 
+// Every successful load needs a master key file (its content is checked by the node, later).
+const std::map<std::string, std::string> key{{"PARLEY_MASTER_KEY_FILE", "/dev/null"}};
+
+std::map<std::string, std::string> with_key(std::map<std::string, std::string> env) {
+  env.emplace("PARLEY_MASTER_KEY_FILE", "/dev/null");
+  return env;
+}
+
 const char* three_nodes = R"(
 [parley]
 node="node2"
@@ -38,7 +46,7 @@ nodes={
 
 TEST(node_config, defaults_are_one_local_node) {
   node_config cfg;
-  ASSERT_EQ(load(cfg, {}, {}), "");
+  ASSERT_EQ(load(cfg, {}, key), "");
   EXPECT_EQ(cfg.node, "node1");
   ASSERT_EQ(cfg.nodes.size(), 1u);
   EXPECT_EQ(cfg.http_port, 8080);
@@ -50,7 +58,7 @@ TEST(node_config, defaults_are_one_local_node) {
 TEST(node_config, file_selects_node_and_its_ports) {
   auto path = write_temp(three_nodes);
   node_config cfg;
-  ASSERT_EQ(load(cfg, {"--config", path}, {}), "");
+  ASSERT_EQ(load(cfg, {"--config", path}, key), "");
   EXPECT_EQ(cfg.node, "node2");
   EXPECT_EQ(cfg.nodes.size(), 3u);
   EXPECT_EQ(cfg.http_port, 8082);
@@ -67,7 +75,8 @@ TEST(node_config, environment_overrides_the_file) {
   auto path = write_temp(three_nodes);
   node_config cfg;
   ASSERT_EQ(load(cfg, {},
-                 {{"PARLEY_CONFIG", path},
+                 {{"PARLEY_MASTER_KEY_FILE", "/dev/null"},
+                  {"PARLEY_CONFIG", path},
                   {"PARLEY_NODE", "node3"},
                   {"PARLEY_DATABASE_URL", "postgresql://from-env/db"},
                   {"PARLEY_HTTP_PORT", "9999"},
@@ -88,7 +97,8 @@ TEST(node_config, environment_overrides_the_file) {
 TEST(node_config, command_line_node_beats_environment) {
   auto path = write_temp(three_nodes);
   node_config cfg;
-  ASSERT_EQ(load(cfg, {"--config=" + path, "--node", "node1"}, {{"PARLEY_NODE", "node3"}}), "");
+  ASSERT_EQ(
+      load(cfg, {"--config=" + path, "--node", "node1"}, with_key({{"PARLEY_NODE", "node3"}})), "");
   EXPECT_EQ(cfg.node, "node1");
   std::remove(path.c_str());
 }
@@ -96,7 +106,7 @@ TEST(node_config, command_line_node_beats_environment) {
 TEST(node_config, command_line_settings_beat_the_file) {
   auto path = write_temp(three_nodes);
   node_config cfg;
-  ASSERT_EQ(load(cfg, {"--config", path, "--database.pool-size=7"}, {}), "");
+  ASSERT_EQ(load(cfg, {"--config", path, "--database.pool-size=7"}, key), "");
   EXPECT_EQ(cfg.database_pool_size, 7u);
   std::remove(path.c_str());
 }
@@ -125,7 +135,7 @@ TEST(node_config, errors_are_clear) {
   {
     auto path = write_temp("[parley]\nlog-format=\"yaml\"\n");
     node_config cfg;
-    EXPECT_NE(load(cfg, {"--config", path}, {}).find("log-format"), std::string::npos);
+    EXPECT_NE(load(cfg, {"--config", path}, key).find("log-format"), std::string::npos);
     std::remove(path.c_str());
   }
   {
@@ -142,9 +152,14 @@ TEST(node_config, errors_are_clear) {
 
 TEST(node_config, the_shipped_cluster_conf_loads) {
   node_config cfg;
-  ASSERT_EQ(load(cfg, {"--config", std::string{PARLEY_SOURCE_DIR} + "/cluster.conf"}, {}), "");
+  ASSERT_EQ(load(cfg, {"--config", std::string{PARLEY_SOURCE_DIR} + "/cluster.conf"}, key), "");
   EXPECT_EQ(cfg.node, "node1");
   EXPECT_EQ(cfg.http_port, 8080);
+}
+
+TEST(node_config, a_master_key_file_is_required) {
+  node_config cfg;
+  EXPECT_NE(load(cfg, {}, {}).find("master-key-file"), std::string::npos);
 }
 
 TEST(node_config, typos_in_our_groups_are_errors) {

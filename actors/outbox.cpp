@@ -22,6 +22,7 @@
 #include "io/security/secret_box.hpp"
 #include "io/whatsapp.hpp"
 #include "messages/conversation.hpp"
+#include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
@@ -205,6 +206,20 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
             start_send(self, svc, conv);
           else
             st.ready.push_front(conv);
+        },
+        [self](cancel_atom, const std::string& conv) {
+          // A handed-off conversation: queued bot bubbles (already cancelled in the database)
+          // must not leave; the one in flight, if any, cannot be recalled.
+          auto& st = self->state;
+          auto qi = st.queues.find(conv);
+          if (qi == st.queues.end()) return;
+          auto& q = qi->second;
+          bool head_in_flight = st.busy.count(conv) != 0;
+          for (auto it = q.begin() + (head_in_flight ? 1 : 0); it != q.end();) {
+            st.known.erase(it->id);
+            it = q.erase(it);
+          }
+          if (q.empty()) st.queues.erase(qi);
         },
         [self](info_atom) {
           auto& st = self->state;

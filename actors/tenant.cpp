@@ -8,11 +8,13 @@
 #include <unordered_set>
 
 #include "actors/conversation/conversation_actor.hpp"
+#include "actors/escalation/escalation_agent.hpp"
 #include "actors/support.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
 #include "io/security/token_bucket.hpp"
 #include "messages/conversation.hpp"
+#include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/conversation_store.hpp"
@@ -86,8 +88,12 @@ caf::actor& support(self_ptr self) {
 
 caf::actor start_agent(self_ptr self, agent_entry& a) {
   auto& st = self->state;
-  a.handle = a.name == "support" ? spawn_support(self->system(), st.svc, st.id)
-                                 : spawn_placeholder(self->system(), a.name);
+  if (a.name == "support")
+    a.handle = spawn_support(self->system(), st.svc, st.id);
+  else if (a.name == "escalation")
+    a.handle = spawn_escalation(self->system(), st.svc, st.id);
+  else
+    a.handle = spawn_placeholder(self->system(), a.name);
   self->monitor(a.handle);
   st.live->emplace(a.handle.address(), a.handle);
   return a.handle;
@@ -372,7 +378,18 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
         st.throttled_api->inc();
         return std::max(0.001, st.api.retry_after(now_s()));
       },
-      [self](changed_atom) { load_settings(self); },
+      [self](changed_atom) {
+        load_settings(self);
+        self->send(self->state.agents[1].handle, changed_atom::value);
+      },
+      [self](score_atom, const std::string& text, double confidence, bool fallback, int32_t turns) {
+        return self->delegate(self->state.agents[1].handle, score_atom::value, text, confidence,
+                              fallback, turns);
+      },
+      [self](notify_atom, const std::string& conv, const std::string& customer,
+             const escalation_verdict& v) {
+        self->send(self->state.agents[1].handle, notify_atom::value, conv, customer, v);
+      },
       [self](settings_atom, int32_t messages_per_minute, int32_t api_per_minute, bool active) {
         auto& st = self->state;
         if (!active) return self->quit();  // deleted: its subtree stops; nothing new arrives

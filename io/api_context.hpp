@@ -11,7 +11,8 @@
 
 namespace parley::persistence {
 class db_pool;
-}
+struct outbound_item;
+}  // namespace parley::persistence
 namespace parley::io::security {
 class secret_box;
 }
@@ -38,6 +39,10 @@ struct api_context {
   /// Rate limit of a tenant's API calls, enforced by its tenant actor: calls back (any thread)
   /// with 0 when allowed, else the seconds to wait.
   std::function<void(const std::string& tenant_id, std::function<void(double)>)> admit_api;
+  /// Hands stored bubbles (a person's reply) to the outbox.
+  std::function<void(std::vector<persistence::outbound_item>)> send_outbound;
+  /// A conversation was handed off: the outbox drops its queued bot bubbles.
+  std::function<void(const std::string& conversation_id)> cancel_outbound;
 };
 
 using api_ptr = std::shared_ptr<const api_context>;

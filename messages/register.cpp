@@ -3,6 +3,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "messages/conversation.hpp"
+#include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 
 namespace parley {
@@ -13,6 +14,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<inbound_msg>("parley::inbound_msg");
   cfg.add_message_type<support_answer>("parley::support_answer");
   cfg.add_message_type<outbound_msg>("parley::outbound_msg");
+  cfg.add_message_type<escalation_verdict>("parley::escalation_verdict");
   cfg.add_message_type<std::vector<outbound_msg>>("std::vector<parley::outbound_msg>");
 }
 

@@ -72,12 +72,16 @@ conversation_snapshot load_conversation(pqxx::connection& c, const std::string& 
   pqxx::read_transaction tx{c};
   set_scope(tx, tenant_id);
   auto conv = tx.exec_params(
-      "SELECT coalesce((extract(epoch FROM human_override_until) * 1000)::bigint, 0) "
-      "FROM conversations WHERE id = $1",
+      "SELECT coalesce((extract(epoch FROM c.human_override_until) * 1000)::bigint, 0), "
+      "c.customer_turns, t.handoff_message, t.handoff_hours "
+      "FROM conversations c JOIN tenants t ON t.id = c.tenant_id WHERE c.id = $1",
       conversation_id);
   if (conv.empty()) return snap;
   snap.found = true;
   snap.override_until_ms = conv[0][0].as<int64_t>();
+  snap.customer_turns = conv[0][1].as<int>();
+  snap.handoff_message = str(conv[0][2]);
+  snap.handoff_hours = conv[0][3].as<int>();
   auto ctx = tx.exec_params(
       "SELECT direction, text FROM (SELECT id, direction, text FROM messages "
       "WHERE conversation_id = $1 AND (direction = 'out' OR status = 'processed') "
@@ -100,19 +104,34 @@ reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
       "WHERE id = $1 FOR UPDATE",
       plan.conversation_id);
   out.locked = lock[0].as<bool>();
-  std::vector<int64_t> queued;
+  out.escalated = plan.escalate && !out.locked;
   if (!out.locked) {
+    auto author = plan.escalate ? "system" : "bot";
     for (std::size_t i = 0; i < plan.bubbles.size(); ++i) {
       // An earlier attempt (before a crash) may have stored this reply already: keep it.
       tx.exec_params(
           "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
-          "idempotency_key, bubble, reply_to) VALUES ($1, $2, 'out', 'text', $3, 'pending', $4, "
-          "$5, NULLIF($6, '')) ON CONFLICT (tenant_id, idempotency_key, bubble) "
+          "idempotency_key, bubble, reply_to, author) VALUES ($1, $2, 'out', 'text', $3, "
+          "'pending', $4, $5, NULLIF($6, ''), $7) ON CONFLICT (tenant_id, idempotency_key, bubble) "
           "WHERE direction = 'out' DO NOTHING",
           plan.tenant_id, plan.conversation_id, plan.bubbles[i], plan.idempotency_key,
-          static_cast<int>(i), plan.reply_to);
+          static_cast<int>(i), plan.reply_to, author);
     }
   }
+  if (out.escalated) {
+    // The handoff and the lockout commit together with its notice: the bot stays silent from
+    // this transaction on.
+    tx.exec_params(
+        "UPDATE conversations SET human_override_until = now() + make_interval(hours => $2), "
+        "escalated_at = now(), escalation_priority = $3, escalation_department = $4 WHERE id = $1",
+        plan.conversation_id, plan.handoff_hours, plan.priority, plan.department);
+    tx.exec_params(
+        "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
+        "'escalation.requested', $3::jsonb)",
+        plan.tenant_id, plan.conversation_id, plan.escalation_json);
+  }
+  tx.exec_params("UPDATE conversations SET customer_turns = customer_turns + 1 WHERE id = $1",
+                 plan.conversation_id);
   tx.exec_params(
       "UPDATE messages SET status = 'processed', processed_at = now() "
       "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received'",
@@ -120,10 +139,11 @@ reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
   tx.exec_params(
       "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
       "'message.processed', jsonb_build_object('messages', $3::bigint[], 'bubbles', $4::int, "
-      "'confidence', $5::float8, 'fallback', $6::bool, 'silenced', $7::bool))",
+      "'confidence', $5::float8, 'fallback', $6::bool, 'silenced', $7::bool, 'escalated', "
+      "$8::bool))",
       plan.tenant_id, plan.conversation_id, id_array(plan.inbound_ids),
       static_cast<int>(out.locked ? 0 : plan.bubbles.size()), plan.confidence, plan.fallback,
-      out.locked);
+      out.locked, out.escalated);
   if (!out.locked && !plan.bubbles.empty()) {
     for (const auto& r : tx.exec_params(std::string{"SELECT "} + outbound_columns + outbound_joins +
                                             " WHERE m.tenant_id = $1 AND m.direction = 'out' AND "
@@ -132,6 +152,96 @@ reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
                                         plan.tenant_id, plan.idempotency_key))
       out.to_send.push_back(to_outbound(r));
   }
+  tx.commit();
+  return out;
+}
+
+namespace {
+
+// The conversation's tenant when visible in `scope` and locked for this transaction, or "".
+std::string lock_conversation(pqxx::work& tx, const std::string& scope,
+                              const std::string& conversation_id) {
+  set_scope(tx, scope);
+  auto rs = tx.exec_params("SELECT tenant_id FROM conversations WHERE id::text = $1 FOR UPDATE",
+                           conversation_id);
+  return rs.empty() ? std::string{} : str(rs[0][0]);
+}
+
+}  // namespace
+
+std::string handoff(pqxx::connection& c, const std::string& scope,
+                    const std::string& conversation_id, int hours, const std::string& actor) {
+  pqxx::work tx{c};
+  auto tenant = lock_conversation(tx, scope, conversation_id);
+  if (tenant.empty()) return {};
+  auto h =
+      hours > 0
+          ? hours
+          : tx.exec_params1("SELECT handoff_hours FROM tenants WHERE id = $1", tenant)[0].as<int>();
+  tx.exec_params(
+      "UPDATE conversations SET human_override_until = now() + make_interval(hours => $2) "
+      "WHERE id = $1",
+      conversation_id, h);
+  // A bot answer prepared before the handoff is never sent.
+  auto cancelled = tx.exec_params(
+      "UPDATE messages SET status = 'cancelled', error = 'handed off to a person' "
+      "WHERE conversation_id = $1 AND direction = 'out' AND author = 'bot' AND status = 'pending' "
+      "RETURNING id",
+      conversation_id);
+  tx.exec_params(
+      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
+      "'conversation.handoff', jsonb_build_object('actor', $3::text, 'hours', $4::int, "
+      "'cancelled', $5::int))",
+      tenant, conversation_id, actor, h, static_cast<int>(cancelled.size()));
+  tx.commit();
+  return tenant;
+}
+
+std::string release(pqxx::connection& c, const std::string& scope,
+                    const std::string& conversation_id, const std::string& actor) {
+  pqxx::work tx{c};
+  auto tenant = lock_conversation(tx, scope, conversation_id);
+  if (tenant.empty()) return {};
+  tx.exec_params("UPDATE conversations SET human_override_until = NULL WHERE id = $1",
+                 conversation_id);
+  tx.exec_params(
+      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
+      "'conversation.released', jsonb_build_object('actor', $3::text))",
+      tenant, conversation_id, actor);
+  tx.commit();
+  return tenant;
+}
+
+std::vector<outbound_item> human_reply(pqxx::connection& c, const std::string& scope,
+                                       const std::string& conversation_id,
+                                       const std::vector<std::string>& bubbles,
+                                       const std::string& actor) {
+  pqxx::work tx{c};
+  std::vector<outbound_item> out;
+  auto tenant = lock_conversation(tx, scope, conversation_id);
+  if (tenant.empty()) return out;
+  auto key = "human:" + str(tx.exec1("SELECT gen_random_uuid()")[0]);
+  for (std::size_t i = 0; i < bubbles.size(); ++i)
+    tx.exec_params(
+        "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
+        "idempotency_key, bubble, author) VALUES ($1, $2, 'out', 'text', $3, 'pending', $4, $5, "
+        "'human')",
+        tenant, conversation_id, bubbles[i], key, static_cast<int>(i));
+  // A person answering keeps the bot away: the lockout is renewed from now.
+  tx.exec_params(
+      "UPDATE conversations c SET human_override_until = greatest(coalesce(human_override_until, "
+      "now()), now() + make_interval(hours => t.handoff_hours)) FROM tenants t "
+      "WHERE c.id = $1 AND t.id = c.tenant_id",
+      conversation_id);
+  tx.exec_params(
+      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
+      "'reply.manual', jsonb_build_object('actor', $3::text, 'bubbles', $4::int))",
+      tenant, conversation_id, actor, static_cast<int>(bubbles.size()));
+  for (const auto& r : tx.exec_params(std::string{"SELECT "} + outbound_columns + outbound_joins +
+                                          " WHERE m.tenant_id = $1 AND m.direction = 'out' AND "
+                                          "m.idempotency_key = $2 ORDER BY m.bubble",
+                                      tenant, key))
+    out.push_back(to_outbound(r));
   tx.commit();
   return out;
 }

@@ -21,6 +21,9 @@ struct conversation_snapshot {
   int64_t override_until_ms = 0;            ///< human lockout end (epoch ms), 0 when none
   std::vector<context_line> context;        ///< the last messages, oldest first
   std::vector<stored_message> unprocessed;  ///< acknowledged, not yet answered, in order
+  int customer_turns = 0;                   ///< turns answered so far
+  std::string handoff_message;              ///< the tenant's, sent when escalating
+  int handoff_hours = 24;
 };
 
 conversation_snapshot load_conversation(pqxx::connection& c, const std::string& tenant_id,
@@ -53,16 +56,38 @@ struct reply_plan {
   std::string reply_to;              ///< wamid to quote, may be empty
   double confidence = 0;
   bool fallback = false;
+  /// Escalate instead of answering: bubbles are then the tenant's handoff message, sent as a
+  /// system message, and the conversation is locked for `handoff_hours`.
+  bool escalate = false;
+  int handoff_hours = 24;
+  std::string escalation_json = "{}";  ///< reasons, score, priority, department
+  std::string priority;
+  std::string department;
 };
 
 struct reply_outcome {
   bool locked = false;                 ///< a human holds the conversation: nothing was queued
+  bool escalated = false;              ///< this turn handed the conversation to a person
   std::vector<outbound_item> to_send;  ///< bubbles still pending, in order
 };
 
 /// Stores the reply (idempotent on the key) and marks the turn processed, in one transaction,
 /// after re-checking the lockout under a row lock.
 reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan);
+
+/// A person takes the conversation over: lockout for `hours`, pending bot bubbles cancelled.
+/// `scope` is the caller's tenant or the platform. Returns the conversation's tenant, or "".
+std::string handoff(pqxx::connection& c, const std::string& scope,
+                    const std::string& conversation_id, int hours, const std::string& actor);
+/// Gives the conversation back to the bot. Returns the conversation's tenant, or "".
+std::string release(pqxx::connection& c, const std::string& scope,
+                    const std::string& conversation_id, const std::string& actor);
+/// A person's reply: stored (author human) for the outbox, the lockout renewed. Empty when the
+/// conversation is not found.
+std::vector<outbound_item> human_reply(pqxx::connection& c, const std::string& scope,
+                                       const std::string& conversation_id,
+                                       const std::vector<std::string>& bubbles,
+                                       const std::string& actor);
 
 /// Every outbound bubble still pending, oldest first (recovery at start).
 std::vector<outbound_item> pending_outbox(pqxx::connection& c);

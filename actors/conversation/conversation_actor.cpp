@@ -8,10 +8,12 @@
 #include <set>
 
 #include "actors/conversation/conversation_logic.hpp"
+#include "io/json_writer.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
 #include "io/whatsapp.hpp"
 #include "messages/conversation.hpp"
+#include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "messages/local.hpp"
 #include "persistence/conversation_store.hpp"
@@ -44,6 +46,12 @@ struct conversation_state {
   uint64_t turns = 0;
   int64_t last_activity_ms = 0;  // customer or turn activity; introspection does not count
   std::chrono::steady_clock::time_point spawned = std::chrono::steady_clock::now();
+  // From the snapshot: escalation needs the conversation's length and the tenant's handoff.
+  int customer_turns = 0;
+  std::string handoff_message;
+  int handoff_hours = 24;
+  std::string customer;
+  escalation_verdict pending_verdict;  // of the turn being stored
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
@@ -98,6 +106,41 @@ persistence::reply_plan plan_for(const ctx& c, const conversation::turn& t) {
   return plan;
 }
 
+void fail_turn(self_ptr self, const caf::error& err) {
+  caf::anon_send(caf::actor_cast<caf::actor>(self), failed_atom::value, self->system().render(err));
+}
+
+// The answer is ready; the escalation agent decides whether a person takes over instead.
+void decide(self_ptr self, const ctx& c, const conversation::turn& t,
+            const support_answer& answer) {
+  auto turns = static_cast<int32_t>(self->state.customer_turns + 1);
+  self->request(c.tenant, std::chrono::seconds{10}, score_atom::value, t.text, answer.confidence,
+                answer.fallback, turns)
+      .then(
+          [self, c, t, answer](const escalation_verdict& v) {
+            auto& st = self->state;
+            auto plan = plan_for(c, t);
+            plan.confidence = answer.confidence;
+            plan.fallback = answer.fallback;
+            st.pending_verdict = v;
+            if (v.escalate && !st.handoff_message.empty()) {
+              plan.escalate = true;
+              plan.bubbles = io::whatsapp::split_bubbles(st.handoff_message);
+              plan.handoff_hours = st.handoff_hours;
+              plan.priority = v.priority;
+              plan.department = v.department;
+              io::json_writer w;
+              w.begin_object().field("score", v.score).field("priority", v.priority);
+              w.field("department", v.department).key("reasons").raw(v.reasons_json).end_object();
+              plan.escalation_json = w.take();
+            } else {
+              plan.bubbles = io::whatsapp::split_bubbles(answer.text);
+            }
+            store(self, c, std::move(plan));
+          },
+          [self](const caf::error& err) { fail_turn(self, err); });
+}
+
 void run_turn(self_ptr self, const ctx& c, conversation::turn t) {
   ++self->state.turns;
   self->send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
@@ -105,18 +148,8 @@ void run_turn(self_ptr self, const ctx& c, conversation::turn t) {
     throw std::runtime_error("injected fault (parley.fault-injection)");
   if (t.silent) return store(self, c, plan_for(c, t));
   self->request(c.tenant, std::chrono::seconds{10}, ask_atom::value, t.text)
-      .then(
-          [self, c, t](const support_answer& answer) {
-            auto plan = plan_for(c, t);
-            plan.bubbles = io::whatsapp::split_bubbles(answer.text);
-            plan.confidence = answer.confidence;
-            plan.fallback = answer.fallback;
-            store(self, c, std::move(plan));
-          },
-          [self](const caf::error& err) {
-            caf::anon_send(caf::actor_cast<caf::actor>(self), failed_atom::value,
-                           self->system().render(err));
-          });
+      .then([self, c, t](const support_answer& answer) { decide(self, c, t, answer); },
+            [self](const caf::error& err) { fail_turn(self, err); });
 }
 
 void act(self_ptr self, const ctx& c, conversation::action a) {
@@ -137,6 +170,7 @@ void act(self_ptr self, const ctx& c, conversation::action a) {
 
 void on_inbound(self_ptr self, const ctx& c, const inbound_msg& m) {
   ++self->state.handled;
+  if (self->state.customer.empty()) self->state.customer = m.customer;
   self->state.last_activity_ms = now_ms();
   if (c.poison.count(m.id) != 0) {
     dead_letter(c, {m.id});
@@ -154,6 +188,11 @@ void on_loaded(self_ptr self, const ctx& c, const persistence::conversation_snap
   std::vector<conversation::context_line> lines;
   for (const auto& l : snap.context) lines.push_back({l.direction == "in", l.text});
   auto& logic = *self->state.logic;
+  self->state.customer_turns = snap.customer_turns;
+  self->state.handoff_message = snap.handoff_message;
+  self->state.handoff_hours = snap.handoff_hours;
+  if (!snap.unprocessed.empty() && self->state.customer.empty())
+    self->state.customer = snap.unprocessed.front().customer;
   std::vector<int64_t> poisoned;
   // Messages acknowledged while no instance ran (or before a crash) come first.
   for (const auto& s : snap.unprocessed) {
@@ -251,6 +290,10 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
               self->send(outbox, send_atom::value, std::move(out));
           }
           self->state.last_activity_ms = now_ms();
+          ++self->state.customer_turns;
+          if (outcome->escalated)
+            self->send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
+                       self->state.pending_verdict);
           act(self, c, self->state.logic->on_turn_done(replies, now_ms()));
           report_load(self, c);
           maybe_quit(self);

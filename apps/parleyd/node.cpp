@@ -31,6 +31,7 @@
 #include "io/security/secret_box.hpp"
 #include "io/webhook_routes.hpp"
 #include "messages/conversation.hpp"
+#include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/conversation_store.hpp"
@@ -317,10 +318,26 @@ int run_node(node_config& cfg) {
                 [done](caf::error&) { done(0); });  // limiter unreachable: fail open
     });
   };
+  api->send_outbound = [&system_ptr](std::vector<persistence::outbound_item> items) {
+    if (!system_ptr) return;
+    std::vector<outbound_msg> out;
+    for (auto& o : items)
+      out.push_back(outbound_msg{o.id, o.tenant_id, o.conversation_id, o.to, o.text, o.reply_to,
+                                 o.bubble, o.attempts, o.phone_number_id, o.access_token,
+                                 o.api_base_url, o.api_version, 0});
+    caf::anon_send(actors::lookup(*system_ptr, actors::outbox_name()), send_atom::value,
+                   std::move(out));
+  };
+  api->cancel_outbound = [&system_ptr](const std::string& conversation_id) {
+    if (system_ptr)
+      caf::anon_send(actors::lookup(*system_ptr, actors::outbox_name()), cancel_atom::value,
+                     conversation_id);
+  };
   io::add_admin_routes(routes, api);
   io::add_tenant_routes(routes, api);
   io::add_credential_routes(routes, api);
   io::add_audit_routes(routes, api);
+  io::add_conversation_routes(routes, api);
   io::add_cors_preflight(routes, api);
   io::webhook_deps hooks;
   hooks.channels = &channels;

@@ -15,6 +15,9 @@ class metrics_registry;
 namespace parley::io::security {
 class secret_box;
 }
+namespace parley::media {
+class media_pipeline;
+}
 
 namespace parley::actors {
 
@@ -39,6 +42,7 @@ struct services {
   io::http_client* http = nullptr;
   io::metrics_registry* metrics = nullptr;
   const io::security::secret_box* secrets = nullptr;  ///< opens channel tokens for sending
+  media::media_pipeline* media = nullptr;             ///< node-wide; used by media agents
   std::chrono::milliseconds buffer_window{2000};
   std::chrono::milliseconds conversation_idle{600000};
   std::size_t context_size = 20;

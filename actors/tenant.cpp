@@ -8,7 +8,9 @@
 #include <unordered_set>
 
 #include "actors/conversation/conversation_actor.hpp"
+#include "actors/convert.hpp"
 #include "actors/escalation/escalation_agent.hpp"
+#include "actors/media/media_agent.hpp"
 #include "actors/support.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
@@ -16,6 +18,7 @@
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
+#include "messages/media.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
@@ -92,6 +95,8 @@ caf::actor start_agent(self_ptr self, agent_entry& a) {
     a.handle = spawn_support(self->system(), st.svc, st.id);
   else if (a.name == "escalation")
     a.handle = spawn_escalation(self->system(), st.svc, st.id);
+  else if (a.name == "media")
+    a.handle = spawn_media_agent(self->system(), st.svc, st.id);
   else
     a.handle = spawn_placeholder(self->system(), a.name);
   self->monitor(a.handle);
@@ -204,8 +209,7 @@ void maybe_resume(self_ptr self) {
       [me, tenant_id, after, batch](pqxx::connection& c) {
         std::vector<inbound_msg> out;
         for (auto& s : persistence::unprocessed_for_tenant(c, tenant_id, after, batch))
-          out.push_back(inbound_msg{s.id, s.tenant_id, s.channel_id, s.conversation_id, s.customer,
-                                    s.type, s.text, s.wamid, 0});
+          out.push_back(to_inbound(std::move(s), 0));
         caf::anon_send(me, resume_atom::value, std::move(out), batch);
       },
       [me](const std::string&) {
@@ -385,6 +389,9 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
       [self](score_atom, const std::string& text, double confidence, bool fallback, int32_t turns) {
         return self->delegate(self->state.agents[1].handle, score_atom::value, text, confidence,
                               fallback, turns);
+      },
+      [self](media_atom, const media_job& job) {
+        return self->delegate(self->state.agents[2].handle, media_atom::value, job);
       },
       [self](notify_atom, const std::string& conv, const std::string& customer,
              const escalation_verdict& v) {

@@ -40,10 +40,19 @@ persistence::ingest_request to_request(const persistence::channel_row& ch, std::
   r.tenant_id = ch.tenant_id;
   r.channel_id = ch.id;
   r.raw_body = std::move(raw);
-  for (auto& m : batch.messages)
-    r.messages.push_back(persistence::inbound_item{
-        std::move(m.wamid), std::move(m.from), std::move(m.contact_name), std::move(m.type),
-        std::move(m.text), std::move(m.raw), m.timestamp});
+  for (auto& m : batch.messages) {
+    persistence::inbound_item item{std::move(m.wamid), std::move(m.from), std::move(m.contact_name),
+                                   std::move(m.type),  std::move(m.text), std::move(m.raw),
+                                   m.timestamp};
+    if (m.media) {
+      item.media_id = m.media->id;
+      item.media_mime = m.media->mime_type;
+      item.media_sha256 = m.media->sha256;
+      item.media_filename = m.media->filename;
+      item.media_voice = m.media->voice;
+    }
+    r.messages.push_back(std::move(item));
+  }
   for (auto& s : batch.statuses)
     r.statuses.push_back(persistence::status_item{std::move(s.wamid), std::move(s.status),
                                                   errors_json(s.errors), s.timestamp});

@@ -32,12 +32,18 @@ struct inbound_msg {
   std::string text;
   std::string wamid;
   int64_t received_ms = 0;
+  std::string media_id;  ///< for image, audio, video, document, sticker
+  std::string media_mime;
+  std::string media_sha256;
+  std::string media_filename;
+  bool media_voice = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbound_msg& x) {
   return f(caf::meta::type_name("parley::inbound_msg"), x.id, x.tenant_id, x.channel_id,
-           x.conversation_id, x.customer, x.type, x.text, x.wamid, x.received_ms);
+           x.conversation_id, x.customer, x.type, x.text, x.wamid, x.received_ms, x.media_id,
+           x.media_mime, x.media_sha256, x.media_filename, x.media_voice);
 }
 
 /// What the support agent answers to a customer's turn.

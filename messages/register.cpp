@@ -5,6 +5,7 @@
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
+#include "messages/media.hpp"
 
 namespace parley {
 
@@ -15,6 +16,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<support_answer>("parley::support_answer");
   cfg.add_message_type<outbound_msg>("parley::outbound_msg");
   cfg.add_message_type<escalation_verdict>("parley::escalation_verdict");
+  cfg.add_message_type<media_job>("parley::media_job");
   cfg.add_message_type<std::vector<outbound_msg>>("std::vector<parley::outbound_msg>");
 }
 

@@ -47,13 +47,20 @@ outbound_item to_outbound(const pqxx::row& r) {
 }
 
 stored_message to_stored(const pqxx::row& r) {
-  return stored_message{r[0].as<int64_t>(), str(r[1]), str(r[2]), str(r[3]),
-                        str(r[4]),          str(r[5]), str(r[6]), str(r[7])};
+  stored_message s{r[0].as<int64_t>(), str(r[1]), str(r[2]), str(r[3]),
+                   str(r[4]),          str(r[5]), str(r[6]), str(r[7])};
+  s.media_id = str(r[8]);
+  s.media_mime = str(r[9]);
+  s.media_sha256 = str(r[10]);
+  s.media_filename = str(r[11]);
+  s.media_voice = r[12].as<bool>();
+  return s;
 }
 
 constexpr const char* inbound_select = R"sql(
   SELECT m.id, m.tenant_id, c.channel_id, m.conversation_id, c.customer, m.type, m.text,
-         coalesce(m.provider_id, '')
+         coalesce(m.provider_id, ''), coalesce(m.media_id, ''), coalesce(m.media_mime, ''),
+         coalesce(m.media_sha256, ''), coalesce(m.media_filename, ''), m.media_voice
     FROM messages m JOIN conversations c ON c.id = m.conversation_id
    WHERE m.direction = 'in' AND m.status = 'received'
 )sql";

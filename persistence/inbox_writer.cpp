@@ -22,8 +22,10 @@ WITH conv AS (
   RETURNING id),
 msg AS (
   INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, provider_id,
-                        raw, provider_ts)
-  SELECT $1, conv.id, 'in', $5, $6, 'received', $7, $8, to_timestamp($9)
+                        raw, provider_ts, author, media_id, media_mime, media_sha256,
+                        media_filename, media_voice)
+  SELECT $1, conv.id, 'in', $5, $6, 'received', $7, $8, to_timestamp($9), 'customer',
+         NULLIF($10, ''), NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, ''), $14
   FROM conv
   ON CONFLICT (tenant_id, provider_id) WHERE direction = 'in' DO NOTHING
   RETURNING id, conversation_id),
@@ -71,13 +73,26 @@ ingest_result write_one(pqxx::work& tx, const ingest_request& r) {
   sub.exec_prepared("ingest_payload", r.tenant_id, r.channel_id, r.raw_body);
   for (const auto& m : r.messages) {
     auto rs = sub.exec_prepared("ingest_message", r.tenant_id, r.channel_id, m.from, m.contact_name,
-                                m.type, m.text, m.wamid, m.raw, m.provider_ts);
+                                m.type, m.text, m.wamid, m.raw, m.provider_ts, m.media_id,
+                                m.media_mime, m.media_sha256, m.media_filename, m.media_voice);
     if (rs.empty()) {
       ++out.duplicates;
       continue;
     }
-    out.stored.push_back(stored_message{rs[0][0].as<int64_t>(), r.tenant_id, r.channel_id,
-                                        rs[0][1].c_str(), m.from, m.type, m.text, m.wamid});
+    stored_message s{rs[0][0].as<int64_t>(),
+                     r.tenant_id,
+                     r.channel_id,
+                     rs[0][1].c_str(),
+                     m.from,
+                     m.type,
+                     m.text,
+                     m.wamid};
+    s.media_id = m.media_id;
+    s.media_mime = m.media_mime;
+    s.media_sha256 = m.media_sha256;
+    s.media_filename = m.media_filename;
+    s.media_voice = m.media_voice;
+    out.stored.push_back(std::move(s));
   }
   for (const auto& s : r.statuses)
     sub.exec_prepared("ingest_status", r.tenant_id, s.wamid, s.status, s.provider_ts, s.errors);

@@ -27,6 +27,8 @@ struct inbound_item {
   std::string text;
   std::string raw;
   int64_t provider_ts = 0;  ///< unix seconds
+  std::string media_id, media_mime, media_sha256, media_filename;
+  bool media_voice = false;
 };
 
 struct status_item {
@@ -54,6 +56,8 @@ struct stored_message {
   std::string type;
   std::string text;
   std::string wamid;
+  std::string media_id, media_mime, media_sha256, media_filename;
+  bool media_voice = false;
 };
 
 struct ingest_result {

@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
 #include <set>
+#include <unordered_map>
 
 #include "actors/conversation/conversation_logic.hpp"
 #include "io/json_writer.hpp"
@@ -16,6 +17,7 @@
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "messages/local.hpp"
+#include "messages/media.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
 
@@ -51,7 +53,8 @@ struct conversation_state {
   std::string handoff_message;
   int handoff_hours = 24;
   std::string customer;
-  escalation_verdict pending_verdict;  // of the turn being stored
+  escalation_verdict pending_verdict;            // of the turn being stored
+  std::unordered_map<int64_t, media_job> media;  // media messages not yet answered, by inbox id
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
@@ -141,15 +144,58 @@ void decide(self_ptr self, const ctx& c, const conversation::turn& t,
           [self](const caf::error& err) { fail_turn(self, err); });
 }
 
+void answer(self_ptr self, const ctx& c, const conversation::turn& t, const std::string& question) {
+  self->request(c.tenant, std::chrono::seconds{10}, ask_atom::value, question)
+      .then([self, c, t](const support_answer& a) { decide(self, c, t, a); },
+            [self](const caf::error& err) { fail_turn(self, err); });
+}
+
+// Media first, in order: the media agent fetches and describes each one (other conversations
+// go on meanwhile); the descriptions join the turn's text before it is answered.
+void describe_media_then_answer(self_ptr self, const ctx& c, const conversation::turn& t) {
+  std::vector<media_job> jobs;
+  for (const auto& m : t.messages) {
+    auto it = self->state.media.find(m.id);
+    if (it != self->state.media.end()) jobs.push_back(it->second);
+  }
+  if (jobs.empty()) return answer(self, c, t, t.text);
+  struct gather {
+    std::vector<std::string> descriptions;
+    std::size_t waiting;
+  };
+  auto g = std::make_shared<gather>(gather{std::vector<std::string>(jobs.size()), jobs.size()});
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    auto finish = [self, c, t, g, i](std::string description) {
+      g->descriptions[i] = std::move(description);
+      if (--g->waiting > 0) return;
+      auto question = t.text;
+      for (auto& d : g->descriptions) question += (question.empty() ? "" : "\n") + d;
+      for (const auto& m : t.messages) self->state.media.erase(m.id);
+      answer(self, c, t, question);
+    };
+    self->request(c.tenant, std::chrono::minutes{2}, media_atom::value, jobs[i])
+        .then([finish](const std::string& d) { finish(d); },
+              [finish, job = jobs[i]](const caf::error&) {
+                finish("Media (" + job.type + ", could not be processed)");
+              });
+  }
+}
+
 void run_turn(self_ptr self, const ctx& c, conversation::turn t) {
   ++self->state.turns;
   self->send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
   if (c.svc.fault_injection && t.text.find("#crash") != std::string::npos)
     throw std::runtime_error("injected fault (parley.fault-injection)");
   if (t.silent) return store(self, c, plan_for(c, t));
-  self->request(c.tenant, std::chrono::seconds{10}, ask_atom::value, t.text)
-      .then([self, c, t](const support_answer& answer) { decide(self, c, t, answer); },
-            [self](const caf::error& err) { fail_turn(self, err); });
+  describe_media_then_answer(self, c, t);
+}
+
+void remember_media(self_ptr self, const ctx& c, int64_t id, const std::string& type,
+                    const std::string& media_id, const std::string& mime, const std::string& sha,
+                    const std::string& filename, bool voice, const std::string& channel_id) {
+  if (media_id.empty()) return;
+  self->state.media[id] =
+      media_job{id, c.tenant_id, channel_id, type, media_id, mime, sha, filename, voice};
 }
 
 void act(self_ptr self, const ctx& c, conversation::action a) {
@@ -171,6 +217,8 @@ void act(self_ptr self, const ctx& c, conversation::action a) {
 void on_inbound(self_ptr self, const ctx& c, const inbound_msg& m) {
   ++self->state.handled;
   if (self->state.customer.empty()) self->state.customer = m.customer;
+  remember_media(self, c, m.id, m.type, m.media_id, m.media_mime, m.media_sha256, m.media_filename,
+                 m.media_voice, m.channel_id);
   self->state.last_activity_ms = now_ms();
   if (c.poison.count(m.id) != 0) {
     dead_letter(c, {m.id});
@@ -200,6 +248,8 @@ void on_loaded(self_ptr self, const ctx& c, const persistence::conversation_snap
       poisoned.push_back(s.id);
       continue;
     }
+    remember_media(self, c, s.id, s.type, s.media_id, s.media_mime, s.media_sha256,
+                   s.media_filename, s.media_voice, s.channel_id);
     logic.on_message(conversation::incoming{s.id, s.type, s.text, s.wamid, now_ms()}, now_ms());
   }
   dead_letter(c, std::move(poisoned));

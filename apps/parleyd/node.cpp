@@ -16,6 +16,8 @@
 #include <system_error>
 #include <thread>
 
+#include "actors/convert.hpp"
+#include "actors/media/media_pipeline.hpp"
 #include "actors/services.hpp"
 #include "io/actor_routes.hpp"
 #include "io/admin_routes.hpp"
@@ -120,15 +122,7 @@ void register_node_row(persistence::db_pool& pool, const node_config& cfg) {
 }
 
 inbound_msg to_message(persistence::stored_message&& s, int64_t received_ms) {
-  return inbound_msg{s.id,
-                     std::move(s.tenant_id),
-                     std::move(s.channel_id),
-                     std::move(s.conversation_id),
-                     std::move(s.customer),
-                     std::move(s.type),
-                     std::move(s.text),
-                     std::move(s.wamid),
-                     received_ms};
+  return actors::to_inbound(std::move(s), received_ms);
 }
 
 // Work acknowledged before a crash or restart: unanswered messages go back to their
@@ -272,6 +266,13 @@ int run_node(node_config& cfg) {
   io::http_client_settings hcs;
   hcs.verify_tls = cfg.outbox_verify_tls;
   io::http_client http{hcs};
+  // Media: its own client, since documents may be 100 MB (the shared one caps bodies at 16 MB).
+  io::http_client_settings media_http_settings = hcs;
+  media_http_settings.body_limit = 110u << 20;
+  io::http_client media_http{media_http_settings};
+  media::media_settings media_cfg;
+  media_cfg.data_dir = cfg.data_dir;
+  media::media_pipeline media_pipeline{media_http, media_cfg};
   caf::actor_system* system_ptr = nullptr;  // set once the actor system runs
   io::router routes{&metrics};
   io::health_deps health;
@@ -400,6 +401,7 @@ int run_node(node_config& cfg) {
   svc.http = &http;
   svc.metrics = &metrics;
   svc.secrets = &*secrets;
+  svc.media = &media_pipeline;
   svc.buffer_window = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.buffer_window);
   svc.conversation_idle =
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.conversation_idle);
@@ -466,6 +468,7 @@ int run_node(node_config& cfg) {
     system.registry().erase(actors::tenants_name());
     system.registry().erase(actors::outbox_name());
     http.stop();
+    media_http.stop();
     system_ptr = nullptr;
   }
   pool.stop();

@@ -3,10 +3,12 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <map>
 #include <optional>
 #include <thread>
 
 #include "io/http_server.hpp"
+#include "io/signature.hpp"
 
 namespace parley::test {
 
@@ -17,6 +19,13 @@ struct fake_graph_api::state {
   std::deque<scripted_answer> scripted;
   std::optional<scripted_answer> forever;
   uint64_t next_id = 1;
+  struct media_object {
+    std::string mime, bytes;
+    int64_t announced;
+  };
+  std::map<std::string, media_object> media;
+  std::map<std::string, int> downloads;
+  std::string base;
 };
 
 namespace {
@@ -31,6 +40,10 @@ std::string field(simdjson::dom::element e, std::initializer_list<const char*> p
   return e.get(sv) == simdjson::SUCCESS ? std::string{sv} : std::string{};
 }
 
+// Media metadata (GET /{version}/{id}) and bytes (GET /files/{id}).
+void serve_get(fake_graph_api::state& st, const io::http_request& req,
+               const io::respond_fn& respond);
+
 }  // namespace
 
 fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
@@ -39,6 +52,7 @@ fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
   auto st = st_;
   server_ =
       std::make_unique<io::http_server>(s, [st](io::http_request&& req, io::respond_fn respond) {
+        if (req.method == "GET") return serve_get(*st, req, respond);
         graph_call c;
         c.path = req.path;
         c.authorization = std::string{req.header("authorization")};
@@ -77,7 +91,40 @@ fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
         respond(std::move(res));
       });
   port_ = server_->bind();
+  st_->base = "http://127.0.0.1:" + std::to_string(port_);
   server_->start();
+}
+
+namespace {
+void serve_get(fake_graph_api::state& st, const io::http_request& req,
+               const io::respond_fn& respond) {
+  std::lock_guard<std::mutex> guard{st.mtx};
+  auto id = req.path.substr(req.path.rfind('/') + 1);
+  auto it = st.media.find(id);
+  if (it == st.media.end()) return respond(io::json_error(404, "not_found", "no media " + id));
+  if (req.path.rfind("/files/", 0) == 0) {
+    ++st.downloads[id];
+    return respond(io::http_response{200, it->second.mime, it->second.bytes, {}});
+  }
+  auto size = it->second.announced >= 0 ? it->second.announced
+                                        : static_cast<int64_t>(it->second.bytes.size());
+  respond(io::json_ok(200, R"({"messaging_product":"whatsapp","url":")" + st.base + "/files/" + id +
+                               R"(","mime_type":")" + it->second.mime + R"(","sha256":")" +
+                               io::sha256_hex(it->second.bytes) + R"(","file_size":)" +
+                               std::to_string(size) + R"(,"id":")" + id + "\"}"));
+}
+}  // namespace
+
+void fake_graph_api::serve_media(const std::string& media_id, const std::string& mime,
+                                 std::string bytes, int64_t announced_size) {
+  std::lock_guard<std::mutex> guard{st_->mtx};
+  st_->media[media_id] = state::media_object{mime, std::move(bytes), announced_size};
+}
+
+int fake_graph_api::media_downloads(const std::string& media_id) const {
+  std::lock_guard<std::mutex> guard{st_->mtx};
+  auto it = st_->downloads.find(media_id);
+  return it == st_->downloads.end() ? 0 : it->second;
 }
 
 fake_graph_api::~fake_graph_api() {

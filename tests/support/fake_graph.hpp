@@ -47,9 +47,15 @@ class fake_graph_api {
   void script(std::vector<scripted_answer> answers);
   /// Every answer from now on.
   void always(scripted_answer a);
+  /// Serves a media object: GET /{version}/{id} answers its metadata (announced_size, when
+  /// given, replaces the real size), GET /files/{id} its bytes.
+  void serve_media(const std::string& media_id, const std::string& mime, std::string bytes,
+                   int64_t announced_size = -1);
+  [[nodiscard]] int media_downloads(const std::string& media_id) const;
+
+  struct state;  // public so the request handler in the .cpp can name it
 
  private:
-  struct state;
   std::shared_ptr<state> st_;
   std::unique_ptr<io::http_server> server_;
   uint16_t port_ = 0;

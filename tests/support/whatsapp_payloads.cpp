@@ -43,6 +43,29 @@ std::string text_webhook(const std::string& phone_number_id, const std::vector<t
   return w.take();
 }
 
+std::string media_webhook(const std::string& phone_number_id, const std::string& from,
+                          const std::string& wamid, const std::string& type,
+                          const std::string& media_id, const std::string& mime,
+                          const std::string& sha256_b64, const std::string& caption,
+                          const std::string& filename) {
+  io::json_writer w;
+  w.begin_object().field("object", "whatsapp_business_account").key("entry").begin_array();
+  w.begin_object().field("id", "102290129340398").key("changes").begin_array();
+  w.begin_object().field("field", "messages").key("value").begin_object();
+  w.field("messaging_product", "whatsapp");
+  w.key("metadata").begin_object().field("display_phone_number", "15550783881");
+  w.field("phone_number_id", phone_number_id).end_object();
+  w.key("messages").begin_array();
+  w.begin_object().field("from", from).field("id", wamid).field("timestamp", now_s());
+  w.field("type", type).key(type).begin_object().field("id", media_id).field("mime_type", mime);
+  w.field("sha256", sha256_b64);
+  if (!caption.empty()) w.field("caption", caption);
+  if (!filename.empty()) w.field("filename", filename);
+  w.end_object().end_object();
+  w.end_array().end_object().end_object().end_array().end_object().end_array().end_object();
+  return w.take();
+}
+
 std::string status_webhook(const std::string& phone_number_id, const std::string& recipient,
                            const std::vector<std::pair<std::string, std::string>>& wamid_status) {
   io::json_writer w;

@@ -17,6 +17,12 @@ struct text_in {
 
 /// One notification with the given text messages (one entry, one change).
 std::string text_webhook(const std::string& phone_number_id, const std::vector<text_in>& msgs);
+/// One notification with one media message (image, document, audio, ...).
+std::string media_webhook(const std::string& phone_number_id, const std::string& from,
+                          const std::string& wamid, const std::string& type,
+                          const std::string& media_id, const std::string& mime,
+                          const std::string& sha256_b64, const std::string& caption = {},
+                          const std::string& filename = {});
 /// One notification with statuses for outgoing messages.
 std::string status_webhook(const std::string& phone_number_id, const std::string& recipient,
                            const std::vector<std::pair<std::string, std::string>>& wamid_status);

@@ -91,7 +91,7 @@ TEST_F(supervision, memory_returns_near_the_baseline_after_mass_passivation) {
   ASSERT_TRUE(eventually([&] { return detail_value(tree(), "active_conversations") == "0"; }, 30s));
   auto baseline = resident_bytes(*node_);
   wave(100000, 10000);
-  ASSERT_TRUE(graph_.wait_accepted(10500, 300s)) << graph_.accepted().size();
+  ASSERT_TRUE(graph_.wait_accepted(10500, 600s)) << graph_.accepted().size();
   auto peak = resident_bytes(*node_);
   ASSERT_TRUE(eventually([&] { return detail_value(tree(), "active_conversations") == "0"; }, 60s))
       << detail_value(tree(), "active_conversations");

@@ -4,20 +4,12 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
 
 namespace parley::persistence {
 
 namespace {
-
-std::string str(const pqxx::field& f) {
-  return f.is_null() ? std::string{} : f.c_str();
-}
-
-// ISO-8601 UTC rendering of a timestamptz column.
-std::string iso(const std::string& col) {
-  return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
-}
 
 // Origins travel as one newline-separated text (they are validated never to contain one).
 std::string join_lines(const std::vector<std::string>& v) {

@@ -2,15 +2,12 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
 
 namespace parley::persistence {
 
 namespace {
-
-std::string str(const pqxx::field& f) {
-  return f.is_null() ? std::string{} : f.c_str();
-}
 
 constexpr const char* outbound_columns = R"sql(
   m.id, m.tenant_id, m.conversation_id, c.channel_id, c.customer, m.text,

@@ -2,19 +2,12 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
 
 namespace parley::persistence {
 
 namespace {
-
-std::string str(const pqxx::field& f) {
-  return f.is_null() ? std::string{} : f.c_str();
-}
-
-std::string iso(const std::string& col) {
-  return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
-}
 
 const std::string key_columns =
     "k.id, k.tenant_id, k.prefix, k.key_hash, k.role, k.name, " + iso("k.created_at") + ", " +

@@ -3,17 +3,12 @@
 #include <pqxx/pqxx>
 
 #include "persistence/admin_store.hpp"
+#include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
 
 namespace parley::persistence {
 
-namespace {
-
-std::string str(const pqxx::field& f) {
-  return f.is_null() ? std::string{} : f.c_str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void record_media(pqxx::connection& c, const media_record& m) {
   pqxx::work tx{c};

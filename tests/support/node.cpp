@@ -53,6 +53,15 @@ std::string bin_path(const std::string& name) {
   return std::string{PARLEY_BIN_DIR} + "/" + name;
 }
 
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return pred();
+}
+
 std::string master_key_file() {
   // One key for the whole test process, so a restarted node opens what its predecessor sealed.
   static const std::string path = [] {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -82,6 +83,10 @@ class parleyd {
 
 /// Path of a program in build/bin.
 std::string bin_path(const std::string& name);
+/// Polls `pred` every 20 ms until it holds or `limit` passes; returns its last value.
+bool eventually(const std::function<bool()>& pred,
+                std::chrono::milliseconds limit = std::chrono::seconds{20});
+
 /// A master key file (0600) shared by every node a test process starts.
 std::string master_key_file();
 /// A fresh path under the test scratch directory (var/test-tmp).

@@ -16,15 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
 // The tenant's notification endpoint: records what arrives; can fail the first calls.
 struct notify_receiver {
   std::mutex mtx;
@@ -57,10 +48,7 @@ struct notify_receiver {
 class escalation : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (test_database_url().empty()) {
-      if (integration_required()) FAIL() << "PARLEY_TEST_DATABASE_URL is not set";
-      GTEST_SKIP() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)";
-    }
+    PARLEY_REQUIRE_DATABASE();
     db_ = std::make_unique<scratch_database>();
     node_ = std::make_unique<parleyd>(
         db_->url(), std::map<std::string, std::string>{{"PARLEY_BUFFER_WINDOW_MS", "0"}},

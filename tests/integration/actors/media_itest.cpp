@@ -12,24 +12,10 @@
 using namespace parley::test;
 using namespace std::chrono_literals;
 
-namespace {
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-}  // namespace
-
 class media_path : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (test_database_url().empty()) {
-      if (integration_required()) FAIL() << "PARLEY_TEST_DATABASE_URL is not set";
-      GTEST_SKIP() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)";
-    }
+    PARLEY_REQUIRE_DATABASE();
     db_ = std::make_unique<scratch_database>();
     data_dir_ = scratch_path("data");
     node_ = std::make_unique<parleyd>(

@@ -34,12 +34,7 @@ class message_path : public ::testing::Test {
     if (!node_->wait_ready()) throw std::runtime_error("parleyd did not start:\n" + node_->log());
     tenant_ = make_tenant(node_->port(), graph_.base_url(), "106540352242922");
   }
-  void SetUp() override {
-    if (test_database_url().empty()) {
-      if (integration_required()) FAIL() << "PARLEY_TEST_DATABASE_URL is not set";
-      GTEST_SKIP() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)";
-    }
-  }
+  void SetUp() override { PARLEY_REQUIRE_DATABASE(); }
   http_reply send(const std::vector<text_in>& msgs) {
     return post_webhook(node_->port(), tenant_, text_webhook(tenant_.phone_number_id, msgs));
   }

@@ -13,15 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
 http_reply as(int port, const std::string& token, const std::string& method,
               const std::string& target, const std::string& body = {},
               std::vector<std::pair<std::string, std::string>> extra = {}) {
@@ -34,10 +25,7 @@ http_reply as(int port, const std::string& token, const std::string& method,
 class security : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (test_database_url().empty()) {
-      if (integration_required()) FAIL() << "PARLEY_TEST_DATABASE_URL is not set";
-      GTEST_SKIP() << "PARLEY_TEST_DATABASE_URL is not set (run through scripts/test)";
-    }
+    PARLEY_REQUIRE_DATABASE();
     db_ = std::make_unique<scratch_database>();
   }
   void start(std::vector<std::string> args = {}) {

@@ -14,6 +14,10 @@ double resident_bytes(parleyd& node) {
 
 TEST_F(supervision, memory_returns_near_the_baseline_after_mass_passivation) {
   start({{"PARLEY_CONVERSATION_IDLE_MS", "1500"}}, {});
+  // One tenant with 10,000 customers: lift its message budget (600 a minute by default).
+  auto put = admin_call(node_->port(), "PUT", "/v1/tenants/" + tenant_.tenant_id,
+                        R"({"limits":{"messages_per_minute":1000000}})");
+  ASSERT_EQ(put.status, 200) << put.body;
   // Warm up allocator and caches with a first small wave, then measure from there.
   auto wave = [&](int base, int customers) {
     for (int b = 0; b < customers / 100; ++b) {

@@ -66,10 +66,10 @@ void prepare(pqxx::connection& c) {
   c.prepare("ingest_payload", payload_sql);
 }
 
-ingest_result write_one(pqxx::work& tx, const ingest_request& r) {
+// Runs inside the batch's transaction (scope: platform; the tenant of every row comes from
+// the channel the webhook was verified for). Throws on any error.
+ingest_result write_one(pqxx::work& sub, const ingest_request& r) {
   ingest_result out;
-  pqxx::subtransaction sub{tx, "request"};
-  set_scope(sub, r.tenant_id);
   sub.exec_prepared("ingest_payload", r.tenant_id, r.channel_id, r.raw_body);
   for (const auto& m : r.messages) {
     auto rs = sub.exec_prepared("ingest_message", r.tenant_id, r.channel_id, m.from, m.contact_name,
@@ -96,7 +96,6 @@ ingest_result write_one(pqxx::work& tx, const ingest_request& r) {
   }
   for (const auto& s : r.statuses)
     sub.exec_prepared("ingest_status", r.tenant_id, s.wamid, s.status, s.provider_ts, s.errors);
-  sub.commit();
   out.ok = true;
   return out;
 }
@@ -163,17 +162,31 @@ void inbox_writer::run() {
         conn = std::make_unique<pqxx::connection>(settings_.conninfo);
         prepare(*conn);
       }
-      pqxx::work tx{*conn};
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        try {
-          results[i] = write_one(tx, batch[i].req);
-        } catch (const pqxx::broken_connection&) {
-          throw;
-        } catch (const std::exception& e) {
-          results[i].error = e.what();  // this request only: its savepoint was rolled back
+      // Round trips are the cost here, not commits: one scope and one commit per batch, no
+      // savepoints. Should a request fail, the batch is redone one request per transaction,
+      // so a bad request still fails alone.
+      try {
+        pqxx::work tx{*conn};
+        set_scope(tx, platform);
+        for (std::size_t i = 0; i < batch.size(); ++i) results[i] = write_one(tx, batch[i].req);
+        tx.commit();
+      } catch (const pqxx::broken_connection&) {
+        throw;
+      } catch (const std::exception&) {
+        if (!conn->is_open()) throw;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          try {
+            pqxx::work tx{*conn};
+            set_scope(tx, platform);
+            results[i] = write_one(tx, batch[i].req);
+            tx.commit();
+          } catch (const pqxx::broken_connection&) {
+            throw;
+          } catch (const std::exception& e) {
+            results[i] = ingest_result{false, e.what(), {}, 0};
+          }
         }
       }
-      tx.commit();
     } catch (const std::exception& e) {
       if (conn && !conn->is_open()) conn.reset();
       failure = e.what();

@@ -2,8 +2,9 @@
 // Durable intake of webhooks with group commit.
 //
 // Owned by the node; any thread submits. One dedicated thread with its own connection takes
-// every request waiting in the queue (up to a batch limit), writes them in ONE transaction (a
-// savepoint per request, so one bad request cannot fail its neighbours) and commits; only then
+// every request waiting in the queue (up to a batch limit), writes them in ONE transaction (if
+// one request fails, the batch is redone a request per transaction, so it fails alone) and
+// commits; only then
 // are the callbacks run, so an acknowledgement always follows a commit. Requests arriving while
 // a commit is in flight form the next batch: under load batches grow by themselves, at low load
 // a request waits for nothing but its own commit.

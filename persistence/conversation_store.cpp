@@ -13,10 +13,11 @@ constexpr const char* outbound_columns = R"sql(
   m.id, m.tenant_id, m.conversation_id, c.channel_id, c.customer, m.text,
   coalesce(m.reply_to, ''), m.bubble, m.attempts, ch.phone_number_id, ch.access_token,
   ch.api_base_url, ch.api_version,
-  coalesce((SELECT (extract(epoch FROM i.created_at) * 1000)::bigint FROM messages i
-            WHERE i.direction = 'in' AND i.id = CASE WHEN m.idempotency_key ~ '^[0-9]+$'
-                 THEN m.idempotency_key::bigint END), 0)
+  0::bigint
 )sql";
+// The acknowledgement time of the answered message (for the e2e latency) is not looked up here:
+// a correlated subquery on `messages` with a cast cannot be pushed below the row-level-security
+// filter and scanned the whole inbox per row. The conversation actor knows it and fills it in.
 
 constexpr const char* outbound_joins = R"sql(
   FROM messages m

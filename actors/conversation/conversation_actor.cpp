@@ -55,6 +55,7 @@ struct conversation_state {
   std::string customer;
   escalation_verdict pending_verdict;            // of the turn being stored
   std::unordered_map<int64_t, media_job> media;  // media messages not yet answered, by inbox id
+  int64_t turn_acked_ms = 0;  // when the current turn's last message was acknowledged (e2e)
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
@@ -183,6 +184,7 @@ void describe_media_then_answer(self_ptr self, const ctx& c, const conversation:
 
 void run_turn(self_ptr self, const ctx& c, conversation::turn t) {
   ++self->state.turns;
+  self->state.turn_acked_ms = t.messages.empty() ? 0 : t.messages.back().arrived_ms;
   self->send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
   if (c.svc.fault_injection && t.text.find("#crash") != std::string::npos)
     throw std::runtime_error("injected fault (parley.fault-injection)");
@@ -332,7 +334,7 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
               out.push_back(outbound_msg{o.id, o.tenant_id, o.conversation_id, o.to, o.text,
                                          o.reply_to, o.bubble, o.attempts, o.phone_number_id,
                                          o.access_token, o.api_base_url, o.api_version,
-                                         o.received_at_ms});
+                                         self->state.turn_acked_ms});
             }
             // Without an outbox the bubbles stay pending in the database and are sent when it
             // (or the node) restarts.

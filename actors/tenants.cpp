@@ -148,9 +148,15 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
               (st.active.size() * 2 < st.trimmed_at || st.active.empty())) {
             malloc_trim(0);
             st.trimmed_at = st.active.size();
-            if (st.active.empty()) st.high_water = 0;
+            if (st.active.empty()) {
+              st.high_water = 0;
+              // Work that trails the last passivation (database results, outbox records) frees
+              // memory after this trim: trim once more when it has settled.
+              self->delayed_send(self, std::chrono::seconds{1}, trim_atom::value);
+            }
           }
         },
+        [](trim_atom) { malloc_trim(0); },
         [self](info_atom) -> caf::result<child_info> {
           auto& st = self->state;
           child_info me;

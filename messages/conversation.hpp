@@ -102,6 +102,8 @@ using gone_atom = caf::atom_constant<caf::atom("gone")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// self-timer: check whether the actor has been idle long enough to stop.
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+/// tenants router -> itself: give freed memory back to the OS once more.
+using trim_atom = caf::atom_constant<caf::atom("trim")>;
 }  // namespace parley
 
 namespace parley {

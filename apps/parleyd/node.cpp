@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <system_error>
@@ -272,7 +273,10 @@ int run_node(node_config& cfg) {
   io::http_client media_http{media_http_settings};
   media::media_settings media_cfg;
   media_cfg.data_dir = cfg.data_dir;
-  media::media_pipeline media_pipeline{media_http, media_cfg};
+  // An optional so it can be finished while the actor system still runs (its callbacks send to
+  // actors).
+  std::optional<media::media_pipeline> media_pipeline;
+  media_pipeline.emplace(media_http, media_cfg);
   caf::actor_system* system_ptr = nullptr;  // set once the actor system runs
   io::router routes{&metrics};
   io::health_deps health;
@@ -401,7 +405,7 @@ int run_node(node_config& cfg) {
   svc.http = &http;
   svc.metrics = &metrics;
   svc.secrets = &*secrets;
-  svc.media = &media_pipeline;
+  svc.media = &*media_pipeline;
   svc.buffer_window = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.buffer_window);
   svc.conversation_idle =
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.conversation_idle);
@@ -469,9 +473,13 @@ int run_node(node_config& cfg) {
     system.registry().erase(actors::outbox_name());
     http.stop();
     media_http.stop();
+    media_pipeline
+        .reset();  // finishes queued media work; its callbacks reach dead actors harmlessly
+    // Queued database jobs fail now, while the actors their callbacks name still have a system.
+    pool.stop();
     system_ptr = nullptr;
   }
-  pool.stop();
+  pool.stop();  // idempotent
   log->info("node {} stopped", cfg.node);
   spdlog::shutdown();
   return code;

@@ -10,11 +10,12 @@
 #include <optional>
 #include <vector>
 
+#include "io/security/base64.hpp"
+
 namespace parley::io::security {
 namespace {
 
 constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 constexpr uint64_t kLogN = 12;
 constexpr uint64_t kN = uint64_t{1} << kLogN;
@@ -29,58 +30,12 @@ constexpr uint64_t kMaxR = 32;
 constexpr uint64_t kMaxP = 16;
 constexpr uint64_t kMaxMem = uint64_t{256} << 20;
 
-std::string base64_encode(const unsigned char* in, std::size_t n) {
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    uint32_t v = uint32_t(in[i]) << 16 | uint32_t(in[i + 1]) << 8 | uint32_t(in[i + 2]);
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += kB64[v & 63];
-  }
-  if (std::size_t rest = n - i; rest > 0) {
-    uint32_t v = uint32_t(in[i]) << 16;
-    if (rest == 2) v |= uint32_t(in[i + 1]) << 8;
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += rest == 2 ? kB64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
+std::string_view as_text(const unsigned char* p, std::size_t n) {
+  return {reinterpret_cast<const char*>(p), n};
 }
 
-int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Strict padded base64: stored hashes are only ever written by base64_encode above.
-std::optional<std::vector<unsigned char>> base64_decode(std::string_view in) {
-  if (in.empty() || in.size() % 4 != 0) return std::nullopt;
-  std::size_t pad = 0;
-  while (pad < 2 && in[in.size() - 1 - pad] == '=') ++pad;
-  std::vector<unsigned char> out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in.substr(0, in.size() - pad)) {
-    int v = b64_value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<unsigned char>((acc >> bits) & 0xff));
-    }
-  }
-  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
+const unsigned char* as_bytes(const std::string& s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
 }
 
 bool is_base62(char c) {
@@ -146,8 +101,8 @@ std::string hash_api_key(std::string_view key) {
       !scrypt(key, salt.data(), salt.size(), kN, kR, kP, hash.data(), hash.size()))
     return {};
   std::string out = "scrypt$" + std::to_string(kN) + "$" + std::to_string(kR) + "$" +
-                    std::to_string(kP) + "$" + base64_encode(salt.data(), salt.size()) + "$" +
-                    base64_encode(hash.data(), hash.size());
+                    std::to_string(kP) + "$" + base64_encode(as_text(salt.data(), salt.size())) +
+                    "$" + base64_encode(as_text(hash.data(), hash.size()));
   OPENSSL_cleanse(hash.data(), hash.size());
   return out;
 }
@@ -172,13 +127,13 @@ bool verify_api_key(std::string_view key, std::string_view stored) {
   if (*n < 2 || *n > kMaxN || (*n & (*n - 1)) != 0 || *r < 1 || *r > kMaxR || *p < 1 ||
       *p > kMaxP || 128 * *r * *n > kMaxMem)
     return false;
-  auto salt = base64_decode(parts[4]);
-  auto want = base64_decode(parts[5]);
+  auto salt = base64_decode_strict(parts[4]);
+  auto want = base64_decode_strict(parts[5]);
   if (!salt || !want || salt->size() < 8 || salt->size() > 64 || want->size() < 16 ||
       want->size() > 64)
     return false;
   std::vector<unsigned char> got(want->size());
-  bool ok = scrypt(key, salt->data(), salt->size(), *n, *r, *p, got.data(), got.size()) &&
+  bool ok = scrypt(key, as_bytes(*salt), salt->size(), *n, *r, *p, got.data(), got.size()) &&
             CRYPTO_memcmp(got.data(), want->data(), got.size()) == 0;
   OPENSSL_cleanse(got.data(), got.size());
   return ok;

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <memory>
 
+#include "io/security/base64.hpp"
+
 namespace parley::io::security {
 namespace {
 
@@ -22,8 +24,6 @@ constexpr std::size_t kTag = 16;
 constexpr std::size_t kMaxPlaintext = std::size_t{1} << 30;
 // Anything larger than a few hundred bytes is not a key file; don't read an arbitrary file.
 constexpr std::size_t kMaxKeyFile = 4096;
-
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 struct ctx_free {
   void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
@@ -41,64 +41,6 @@ struct wipe_on_exit {
 const unsigned char* bytes(std::string_view s) {
   static const unsigned char empty = 0;
   return s.empty() ? &empty : reinterpret_cast<const unsigned char*>(s.data());
-}
-
-std::string base64_encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = uint32_t(uint8_t(in[i])) << 16 | uint32_t(uint8_t(in[i + 1])) << 8 |
-                 uint32_t(uint8_t(in[i + 2]));
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += kB64[v & 63];
-  }
-  if (std::size_t rest = in.size() - i; rest > 0) {
-    uint32_t v = uint32_t(uint8_t(in[i])) << 16;
-    if (rest == 2) v |= uint32_t(uint8_t(in[i + 1])) << 8;
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += rest == 2 ? kB64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Strict standard base64 with padding: sealed values are only ever produced by base64_encode,
-// so anything else is corruption and must not be "repaired".
-std::optional<std::string> base64_decode(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::size_t pad = 0;
-  while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
-  std::string_view body = in.substr(0, in.size() - pad);
-  std::string out;
-  out.reserve(body.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : body) {
-    int v = b64_value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  // Leftover bits must be zero, or two different strings would decode to the same bytes.
-  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
 }
 
 int hex_value(char c) {
@@ -212,7 +154,7 @@ std::optional<secret_box::key_bytes> secret_box::parse_key(std::string_view text
   wipe_on_exit wipe_padded{padded};
   if (padded.size() % 4 == 3) padded += "=";
   if (padded.size() % 4 == 2) padded += "==";
-  if (auto raw = base64_decode(padded)) {
+  if (auto raw = base64_decode_strict(padded)) {
     wipe_on_exit wipe_raw{*raw};
     if (raw->size() == key.size()) {
       std::memcpy(key.data(), raw->data(), key.size());
@@ -327,7 +269,7 @@ std::optional<std::string> secret_box::open(std::string_view sealed,
   std::string_view id;
   std::string_view b64;
   if (!split_sealed(sealed, id, b64) || associated_data.size() > kMaxPlaintext) return std::nullopt;
-  auto blob = base64_decode(b64);
+  auto blob = base64_decode_strict(b64);
   if (!blob || blob->size() < kNonce + kTag || blob->size() - kNonce - kTag > kMaxPlaintext)
     return std::nullopt;
   const auto* in = reinterpret_cast<const unsigned char*>(blob->data());
@@ -372,7 +314,7 @@ bool secret_box::is_sealed(std::string_view value) const {
   std::string_view id;
   std::string_view b64;
   if (!split_sealed(value, id, b64)) return false;
-  auto blob = base64_decode(b64);
+  auto blob = base64_decode_strict(b64);
   return blob && blob->size() >= kNonce + kTag;
 }
 

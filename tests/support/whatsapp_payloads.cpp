@@ -14,9 +14,11 @@ namespace {
 std::string now_s() {
   return std::to_string(std::time(nullptr));
 }
-}  // namespace
-
-std::string text_webhook(const std::string& phone_number_id, const std::vector<text_in>& msgs) {
+// One notification, one entry, one "messages" change for the phone number: `body` writes what
+// goes into the change's value after the metadata (messages, statuses, contacts) and must leave
+// exactly one array open, which the envelope closes.
+template <class Body>
+std::string envelope(const std::string& phone_number_id, Body body) {
   io::json_writer w;
   w.begin_object().field("object", "whatsapp_business_account").key("entry").begin_array();
   w.begin_object().field("id", "102290129340398").key("changes").begin_array();
@@ -24,23 +26,31 @@ std::string text_webhook(const std::string& phone_number_id, const std::vector<t
   w.field("messaging_product", "whatsapp");
   w.key("metadata").begin_object().field("display_phone_number", "15550783881");
   w.field("phone_number_id", phone_number_id).end_object();
-  w.key("contacts").begin_array();
-  if (!msgs.empty())
-    w.begin_object()
-        .key("profile")
-        .begin_object()
-        .field("name", msgs[0].name)
-        .end_object()
-        .field("wa_id", msgs[0].from)
-        .end_object();
-  w.end_array().key("messages").begin_array();
-  for (const auto& m : msgs) {
-    w.begin_object().field("from", m.from).field("id", m.wamid).field("timestamp", now_s());
-    w.field("type", "text").key("text").begin_object().field("body", m.text).end_object();
-    w.end_object();
-  }
+  body(w);
   w.end_array().end_object().end_object().end_array().end_object().end_array().end_object();
   return w.take();
+}
+
+}  // namespace
+
+std::string text_webhook(const std::string& phone_number_id, const std::vector<text_in>& msgs) {
+  return envelope(phone_number_id, [&](io::json_writer& w) {
+    w.key("contacts").begin_array();
+    if (!msgs.empty())
+      w.begin_object()
+          .key("profile")
+          .begin_object()
+          .field("name", msgs[0].name)
+          .end_object()
+          .field("wa_id", msgs[0].from)
+          .end_object();
+    w.end_array().key("messages").begin_array();
+    for (const auto& m : msgs) {
+      w.begin_object().field("from", m.from).field("id", m.wamid).field("timestamp", now_s());
+      w.field("type", "text").key("text").begin_object().field("body", m.text).end_object();
+      w.end_object();
+    }
+  });
 }
 
 std::string media_webhook(const std::string& phone_number_id, const std::string& from,
@@ -48,45 +58,31 @@ std::string media_webhook(const std::string& phone_number_id, const std::string&
                           const std::string& media_id, const std::string& mime,
                           const std::string& sha256_b64, const std::string& caption,
                           const std::string& filename) {
-  io::json_writer w;
-  w.begin_object().field("object", "whatsapp_business_account").key("entry").begin_array();
-  w.begin_object().field("id", "102290129340398").key("changes").begin_array();
-  w.begin_object().field("field", "messages").key("value").begin_object();
-  w.field("messaging_product", "whatsapp");
-  w.key("metadata").begin_object().field("display_phone_number", "15550783881");
-  w.field("phone_number_id", phone_number_id).end_object();
-  w.key("messages").begin_array();
-  w.begin_object().field("from", from).field("id", wamid).field("timestamp", now_s());
-  w.field("type", type).key(type).begin_object().field("id", media_id).field("mime_type", mime);
-  w.field("sha256", sha256_b64);
-  if (!caption.empty()) w.field("caption", caption);
-  if (!filename.empty()) w.field("filename", filename);
-  w.end_object().end_object();
-  w.end_array().end_object().end_object().end_array().end_object().end_array().end_object();
-  return w.take();
+  return envelope(phone_number_id, [&](io::json_writer& w) {
+    w.key("messages").begin_array();
+    w.begin_object().field("from", from).field("id", wamid).field("timestamp", now_s());
+    w.field("type", type).key(type).begin_object().field("id", media_id).field("mime_type", mime);
+    w.field("sha256", sha256_b64);
+    if (!caption.empty()) w.field("caption", caption);
+    if (!filename.empty()) w.field("filename", filename);
+    w.end_object().end_object();
+  });
 }
 
 std::string status_webhook(const std::string& phone_number_id, const std::string& recipient,
                            const std::vector<std::pair<std::string, std::string>>& wamid_status) {
-  io::json_writer w;
-  w.begin_object().field("object", "whatsapp_business_account").key("entry").begin_array();
-  w.begin_object().field("id", "102290129340398").key("changes").begin_array();
-  w.begin_object().field("field", "messages").key("value").begin_object();
-  w.field("messaging_product", "whatsapp");
-  w.key("metadata").begin_object().field("display_phone_number", "15550783881");
-  w.field("phone_number_id", phone_number_id).end_object();
-  w.key("statuses").begin_array();
-  for (const auto& [wamid, status] : wamid_status) {
-    w.begin_object().field("id", wamid).field("status", status).field("timestamp", now_s());
-    w.field("recipient_id", recipient);
-    if (status == "failed") {
-      w.key("errors").begin_array().begin_object().field("code", 131026);
-      w.field("title", "Message undeliverable").end_object().end_array();
+  return envelope(phone_number_id, [&](io::json_writer& w) {
+    w.key("statuses").begin_array();
+    for (const auto& [wamid, status] : wamid_status) {
+      w.begin_object().field("id", wamid).field("status", status).field("timestamp", now_s());
+      w.field("recipient_id", recipient);
+      if (status == "failed") {
+        w.key("errors").begin_array().begin_object().field("code", 131026);
+        w.field("title", "Message undeliverable").end_object().end_array();
+      }
+      w.end_object();
     }
-    w.end_object();
-  }
-  w.end_array().end_object().end_object().end_array().end_object().end_array().end_object();
-  return w.take();
+  });
 }
 
 std::string json_string(const std::string& json, const std::string& key) {

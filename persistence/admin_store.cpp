@@ -85,8 +85,7 @@ bool is_uuid(const std::string& s) {
 }
 
 tenant_row create_tenant(pqxx::connection& c, const tenant_settings& s) {
-  pqxx::work tx{c};
-  set_scope(tx, platform);  // the tenant does not exist yet
+  scoped_work tx{c, platform};  // the tenant does not exist yet
   auto r = tx.exec_params1(
       "INSERT INTO tenants (name, allowed_origins, messages_per_minute, api_requests_per_minute, "
       "llm_tokens_per_day, max_active_conversations, handoff_hours, notify_url, notify_secret) "
@@ -112,16 +111,14 @@ tenant_row create_tenant(pqxx::connection& c, const tenant_settings& s) {
 std::optional<tenant_row> find_tenant(pqxx::connection& c, const std::string& scope,
                                       const std::string& id) {
   if (!is_uuid(id)) return std::nullopt;
-  pqxx::read_transaction tx{c};
-  set_scope(tx, scope);
+  scoped_read tx{c, scope};
   auto rs = tx.exec_params("SELECT " + tenant_columns + " FROM tenants WHERE id = $1", id);
   if (rs.empty()) return std::nullopt;
   return to_tenant(rs[0]);
 }
 
 std::vector<tenant_row> all_tenants(pqxx::connection& c, bool include_deleted, int limit) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, platform);
+  scoped_read tx{c, platform};
   std::vector<tenant_row> out;
   for (const auto& r : tx.exec_params("SELECT " + tenant_columns +
                                           " FROM tenants WHERE $1 OR status = 'active' "
@@ -134,8 +131,7 @@ std::vector<tenant_row> all_tenants(pqxx::connection& c, bool include_deleted, i
 std::optional<tenant_row> update_tenant(pqxx::connection& c, const std::string& id,
                                         const tenant_settings& s) {
   if (!is_uuid(id)) return std::nullopt;
-  pqxx::work tx{c};
-  set_scope(tx, id);
+  scoped_work tx{c, id};
   auto rs = tx.exec_params(
       "UPDATE tenants SET name = $2, allowed_origins = coalesce(string_to_array(NULLIF($3, ''), "
       "E'\\n'), '{}'), "
@@ -160,8 +156,7 @@ std::optional<tenant_row> update_tenant(pqxx::connection& c, const std::string& 
 
 bool soft_delete_tenant(pqxx::connection& c, const std::string& id) {
   if (!is_uuid(id)) return false;
-  pqxx::work tx{c};
-  set_scope(tx, id);
+  scoped_work tx{c, id};
   auto rs = tx.exec_params(
       "UPDATE tenants SET status = 'deleted', deleted_at = now(), updated_at = now() "
       "WHERE id = $1 AND status = 'active' RETURNING id",
@@ -174,8 +169,7 @@ bool soft_delete_tenant(pqxx::connection& c, const std::string& id) {
 
 bool purge_tenant(pqxx::connection& c, const std::string& id) {
   if (!is_uuid(id)) return false;
-  pqxx::work tx{c};
-  set_scope(tx, platform);
+  scoped_work tx{c, platform};
   auto rs = tx.exec_params("DELETE FROM tenants WHERE id = $1 RETURNING id", id);
   if (rs.empty()) return false;
   tx.exec_params(
@@ -187,8 +181,7 @@ bool purge_tenant(pqxx::connection& c, const std::string& id) {
 }
 
 std::optional<channel_row> create_channel(pqxx::connection& c, const channel_row& ch) {
-  pqxx::work tx{c};
-  set_scope(tx, ch.tenant_id);
+  scoped_work tx{c, ch.tenant_id};
   auto rs = tx.exec_params(
       "INSERT INTO channels AS c (tenant_id, type, phone_number_id, app_secret, verify_token, "
       "access_token, api_base_url, api_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
@@ -208,8 +201,7 @@ std::optional<channel_row> create_channel(pqxx::connection& c, const channel_row
 
 std::optional<channel_row> find_channel(pqxx::connection& c, const std::string& id) {
   if (!is_uuid(id)) return std::nullopt;
-  pqxx::read_transaction tx{c};
-  set_scope(tx, platform);
+  scoped_read tx{c, platform};
   auto rs = tx.exec_params("SELECT " + channel_columns +
                                " FROM channels c JOIN tenants t ON t.id = c.tenant_id "
                                "WHERE c.id = $1 AND t.status = 'active'",
@@ -219,8 +211,7 @@ std::optional<channel_row> find_channel(pqxx::connection& c, const std::string& 
 }
 
 std::vector<channel_row> all_channels(pqxx::connection& c) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, platform);
+  scoped_read tx{c, platform};
   std::vector<channel_row> out;
   for (const auto& r : tx.exec("SELECT " + channel_columns +
                                " FROM channels c JOIN tenants t ON t.id = c.tenant_id "
@@ -230,8 +221,7 @@ std::vector<channel_row> all_channels(pqxx::connection& c) {
 }
 
 void update_channel_secrets(pqxx::connection& c, const channel_row& ch) {
-  pqxx::work tx{c};
-  set_scope(tx, ch.tenant_id);
+  scoped_work tx{c, ch.tenant_id};
   tx.exec_params(
       "UPDATE channels SET app_secret = $2, verify_token = $3, access_token = $4 WHERE id = $1",
       ch.id, ch.app_secret, ch.verify_token, ch.access_token);
@@ -239,8 +229,7 @@ void update_channel_secrets(pqxx::connection& c, const channel_row& ch) {
 }
 
 knowledge_row add_knowledge(pqxx::connection& c, const knowledge_row& k) {
-  pqxx::work tx{c};
-  set_scope(tx, k.tenant_id);
+  scoped_work tx{c, k.tenant_id};
   auto r = tx.exec_params1(
       "INSERT INTO knowledge (tenant_id, kind, title, content) VALUES ($1, $2, $3, $4) "
       "RETURNING id",
@@ -252,8 +241,7 @@ knowledge_row add_knowledge(pqxx::connection& c, const knowledge_row& k) {
 }
 
 std::vector<knowledge_row> tenant_knowledge(pqxx::connection& c, const std::string& tenant_id) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, tenant_id);
+  scoped_read tx{c, tenant_id};
   std::vector<knowledge_row> out;
   for (const auto& r : tx.exec_params(
            "SELECT id, kind, title, content FROM knowledge WHERE tenant_id = $1 ORDER BY id",
@@ -275,8 +263,7 @@ conversation_row to_conversation(const pqxx::row& r) {
 
 std::vector<conversation_row> tenant_conversations(pqxx::connection& c,
                                                    const std::string& tenant_id, int limit) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, tenant_id);
+  scoped_read tx{c, tenant_id};
   std::vector<conversation_row> out;
   for (const auto& r : tx.exec_params("SELECT " + conversation_columns +
                                           " FROM conversations WHERE tenant_id = $1 "
@@ -289,8 +276,7 @@ std::vector<conversation_row> tenant_conversations(pqxx::connection& c,
 std::optional<conversation_row> find_conversation(pqxx::connection& c, const std::string& scope,
                                                   const std::string& id) {
   if (!is_uuid(id)) return std::nullopt;
-  pqxx::read_transaction tx{c};
-  set_scope(tx, scope);
+  scoped_read tx{c, scope};
   auto rs =
       tx.exec_params("SELECT " + conversation_columns + " FROM conversations WHERE id = $1", id);
   if (rs.empty()) return std::nullopt;
@@ -299,8 +285,7 @@ std::optional<conversation_row> find_conversation(pqxx::connection& c, const std
 
 std::vector<message_row> conversation_messages(pqxx::connection& c, const std::string& scope,
                                                const std::string& id, int limit) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, scope);
+  scoped_read tx{c, scope};
   std::vector<message_row> out;
   for (const auto& r : tx.exec_params(
            "SELECT id, conversation_id, direction, type, text, status, provider_id, bubble, "

@@ -74,8 +74,7 @@ std::string id_array(const std::vector<int64_t>& ids) {
 conversation_snapshot load_conversation(pqxx::connection& c, const std::string& tenant_id,
                                         const std::string& conversation_id, int context_size) {
   conversation_snapshot snap;
-  pqxx::read_transaction tx{c};
-  set_scope(tx, tenant_id);
+  scoped_read tx{c, tenant_id};
   auto conv = tx.exec_params(
       "SELECT coalesce((extract(epoch FROM c.human_override_until) * 1000)::bigint, 0), "
       "c.customer_turns, t.handoff_message, t.handoff_hours "
@@ -102,8 +101,7 @@ conversation_snapshot load_conversation(pqxx::connection& c, const std::string& 
 
 reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
   reply_outcome out;
-  pqxx::work tx{c};
-  set_scope(tx, plan.tenant_id);
+  scoped_work tx{c, plan.tenant_id};
   auto lock = tx.exec_params1(
       "SELECT coalesce(human_override_until > now(), false) FROM conversations "
       "WHERE id = $1 FOR UPDATE",
@@ -163,10 +161,8 @@ reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
 
 namespace {
 
-// The conversation's tenant when visible in `scope` and locked for this transaction, or "".
-std::string lock_conversation(pqxx::work& tx, const std::string& scope,
-                              const std::string& conversation_id) {
-  set_scope(tx, scope);
+// The conversation's tenant when visible in the transaction's scope and locked for it, or "".
+std::string lock_conversation(pqxx::work& tx, const std::string& conversation_id) {
   auto rs = tx.exec_params("SELECT tenant_id FROM conversations WHERE id::text = $1 FOR UPDATE",
                            conversation_id);
   return rs.empty() ? std::string{} : str(rs[0][0]);
@@ -176,8 +172,8 @@ std::string lock_conversation(pqxx::work& tx, const std::string& scope,
 
 std::string handoff(pqxx::connection& c, const std::string& scope,
                     const std::string& conversation_id, int hours, const std::string& actor) {
-  pqxx::work tx{c};
-  auto tenant = lock_conversation(tx, scope, conversation_id);
+  scoped_work tx{c, scope};
+  auto tenant = lock_conversation(tx, conversation_id);
   if (tenant.empty()) return {};
   auto h =
       hours > 0
@@ -204,8 +200,8 @@ std::string handoff(pqxx::connection& c, const std::string& scope,
 
 std::string release(pqxx::connection& c, const std::string& scope,
                     const std::string& conversation_id, const std::string& actor) {
-  pqxx::work tx{c};
-  auto tenant = lock_conversation(tx, scope, conversation_id);
+  scoped_work tx{c, scope};
+  auto tenant = lock_conversation(tx, conversation_id);
   if (tenant.empty()) return {};
   tx.exec_params("UPDATE conversations SET human_override_until = NULL WHERE id = $1",
                  conversation_id);
@@ -221,9 +217,9 @@ std::vector<outbound_item> human_reply(pqxx::connection& c, const std::string& s
                                        const std::string& conversation_id,
                                        const std::vector<std::string>& bubbles,
                                        const std::string& actor) {
-  pqxx::work tx{c};
+  scoped_work tx{c, scope};
   std::vector<outbound_item> out;
-  auto tenant = lock_conversation(tx, scope, conversation_id);
+  auto tenant = lock_conversation(tx, conversation_id);
   if (tenant.empty()) return out;
   auto key = "human:" + str(tx.exec1("SELECT gen_random_uuid()")[0]);
   for (std::size_t i = 0; i < bubbles.size(); ++i)
@@ -252,8 +248,7 @@ std::vector<outbound_item> human_reply(pqxx::connection& c, const std::string& s
 }
 
 std::vector<outbound_item> pending_outbox(pqxx::connection& c) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, platform);
+  scoped_read tx{c, platform};
   std::vector<outbound_item> out;
   for (const auto& r : tx.exec(std::string{"SELECT "} + outbound_columns + outbound_joins +
                                " WHERE m.direction = 'out' AND m.status = 'pending' ORDER BY m.id"))
@@ -262,8 +257,7 @@ std::vector<outbound_item> pending_outbox(pqxx::connection& c) {
 }
 
 std::vector<stored_message> unprocessed_inbound(pqxx::connection& c) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, platform);
+  scoped_read tx{c, platform};
   std::vector<stored_message> out;
   for (const auto& r : tx.exec(std::string{inbound_select} + " ORDER BY m.id"))
     out.push_back(to_stored(r));
@@ -273,8 +267,7 @@ std::vector<stored_message> unprocessed_inbound(pqxx::connection& c) {
 std::vector<stored_message> unprocessed_for_tenant(pqxx::connection& c,
                                                    const std::string& tenant_id, int64_t after_id,
                                                    int limit) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, tenant_id);
+  scoped_read tx{c, tenant_id};
   std::vector<stored_message> out;
   for (const auto& r :
        tx.exec_params(std::string{inbound_select} +
@@ -287,8 +280,7 @@ std::vector<stored_message> unprocessed_for_tenant(pqxx::connection& c,
 void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
                          const std::string& conversation_id, const std::vector<int64_t>& ids,
                          const std::string& error) {
-  pqxx::work tx{c};
-  set_scope(tx, tenant_id);
+  scoped_work tx{c, tenant_id};
   auto rs = tx.exec_params(
       "UPDATE messages SET status = 'dead', error = $2, processed_at = now() "
       "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received' RETURNING id",
@@ -309,8 +301,7 @@ void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
 
 void record_sent(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
                  const std::string& wamid) {
-  pqxx::work tx{c};
-  set_scope(tx, tenant_id);
+  scoped_work tx{c, tenant_id};
   auto rs = tx.exec_params(
       "UPDATE messages SET status = 'sent', provider_id = $2, sent_at = now(), "
       "attempts = attempts + 1, error = NULL WHERE id = $1 AND status = 'pending' "
@@ -337,8 +328,7 @@ void record_sent(pqxx::connection& c, const std::string& tenant_id, int64_t mess
 
 void record_attempt(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
                     const std::string& error) {
-  pqxx::work tx{c};
-  set_scope(tx, tenant_id);
+  scoped_work tx{c, tenant_id};
   tx.exec_params("UPDATE messages SET attempts = attempts + 1, error = $2 WHERE id = $1",
                  message_id, error);
   tx.commit();
@@ -346,8 +336,7 @@ void record_attempt(pqxx::connection& c, const std::string& tenant_id, int64_t m
 
 void record_dead(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
                  const std::string& error) {
-  pqxx::work tx{c};
-  set_scope(tx, tenant_id);
+  scoped_work tx{c, tenant_id};
   auto rs = tx.exec_params(
       "UPDATE messages SET status = 'failed', failed_at = now(), attempts = attempts + 1, "
       "error = $2 WHERE id = $1 AND status = 'pending' RETURNING tenant_id, conversation_id",

@@ -166,8 +166,7 @@ void inbox_writer::run() {
       // savepoints. Should a request fail, the batch is redone one request per transaction,
       // so a bad request still fails alone.
       try {
-        pqxx::work tx{*conn};
-        set_scope(tx, platform);
+        scoped_work tx{*conn, platform};
         for (std::size_t i = 0; i < batch.size(); ++i) results[i] = write_one(tx, batch[i].req);
         tx.commit();
       } catch (const pqxx::broken_connection&) {
@@ -176,8 +175,7 @@ void inbox_writer::run() {
         if (!conn->is_open()) throw;
         for (std::size_t i = 0; i < batch.size(); ++i) {
           try {
-            pqxx::work tx{*conn};
-            set_scope(tx, platform);
+            scoped_work tx{*conn, platform};
             results[i] = write_one(tx, batch[i].req);
             tx.commit();
           } catch (const pqxx::broken_connection&) {

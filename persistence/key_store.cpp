@@ -35,8 +35,7 @@ api_key_row to_key(const pqxx::row& r) {
 api_key_row create_key(pqxx::connection& c, const std::string& tenant_id, const std::string& prefix,
                        const std::string& key_hash, const std::string& role,
                        const std::string& name) {
-  pqxx::work tx{c};
-  set_scope(tx, tenant_id);
+  scoped_work tx{c, tenant_id};
   auto id = tx.exec_params1(
       "INSERT INTO api_keys (tenant_id, prefix, key_hash, role, name) VALUES ($1, $2, $3, $4, $5) "
       "RETURNING id",
@@ -54,8 +53,7 @@ api_key_row create_key(pqxx::connection& c, const std::string& tenant_id, const 
 }
 
 std::optional<api_key_row> find_key_by_prefix(pqxx::connection& c, const std::string& prefix) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, platform);
+  scoped_read tx{c, platform};
   auto rs = tx.exec_params("SELECT " + key_columns +
                                " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id "
                                "WHERE k.prefix = $1",
@@ -65,8 +63,7 @@ std::optional<api_key_row> find_key_by_prefix(pqxx::connection& c, const std::st
 }
 
 std::vector<api_key_row> tenant_keys(pqxx::connection& c, const std::string& tenant_id) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, tenant_id);
+  scoped_read tx{c, tenant_id};
   std::vector<api_key_row> out;
   for (const auto& r : tx.exec_params("SELECT " + key_columns +
                                           " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id "
@@ -78,8 +75,7 @@ std::vector<api_key_row> tenant_keys(pqxx::connection& c, const std::string& ten
 
 int expire_keys(pqxx::connection& c, const std::string& tenant_id, int64_t grace_seconds,
                 const std::string& except_key_id) {
-  pqxx::work tx{c};
-  set_scope(tx, tenant_id);
+  scoped_work tx{c, tenant_id};
   auto rs = tx.exec_params(
       "UPDATE api_keys SET expires_at = least(coalesce(expires_at, 'infinity'), "
       "now() + make_interval(secs => $2)) WHERE tenant_id = $1 AND revoked_at IS NULL "
@@ -95,8 +91,7 @@ int expire_keys(pqxx::connection& c, const std::string& tenant_id, int64_t grace
 }
 
 bool revoke_key(pqxx::connection& c, const std::string& tenant_id, const std::string& key_id) {
-  pqxx::work tx{c};
-  set_scope(tx, tenant_id);
+  scoped_work tx{c, tenant_id};
   auto rs = tx.exec_params(
       "UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id::text = $2 "
       "AND revoked_at IS NULL RETURNING id",
@@ -111,15 +106,13 @@ bool revoke_key(pqxx::connection& c, const std::string& tenant_id, const std::st
 }
 
 void touch_key(pqxx::connection& c, const std::string& tenant_id, const std::string& key_id) {
-  pqxx::work tx{c};
-  set_scope(tx, tenant_id);
+  scoped_work tx{c, tenant_id};
   tx.exec_params("UPDATE api_keys SET last_used_at = now() WHERE id::text = $1", key_id);
   tx.commit();
 }
 
 void append_audit(pqxx::connection& c, const audit_entry& e) {
-  pqxx::work tx{c};
-  set_scope(tx, e.tenant_id.empty() ? platform : e.tenant_id);
+  scoped_work tx{c, e.tenant_id.empty() ? platform : e.tenant_id};
   tx.exec_params(
       "INSERT INTO audit_log (tenant_id, actor, action, target, outcome, remote, details) "
       "VALUES (NULLIF($1, '')::uuid, $2, $3, $4, $5, $6, $7::jsonb)",
@@ -130,8 +123,7 @@ void append_audit(pqxx::connection& c, const audit_entry& e) {
 std::vector<audit_entry> list_audit(pqxx::connection& c, const std::string& scope,
                                     const std::string& tenant_filter, const std::string& since,
                                     const std::string& until, int limit) {
-  pqxx::read_transaction tx{c};
-  set_scope(tx, scope);
+  scoped_read tx{c, scope};
   std::vector<audit_entry> out;
   for (const auto& r : tx.exec_params(
            "SELECT coalesce(tenant_id::text, ''), actor, action, target, outcome, remote, "

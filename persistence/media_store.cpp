@@ -11,8 +11,7 @@ namespace parley::persistence {
 namespace {}  // namespace
 
 void record_media(pqxx::connection& c, const media_record& m) {
-  pqxx::work tx{c};
-  set_scope(tx, m.tenant_id);
+  scoped_work tx{c, m.tenant_id};
   tx.exec_params(
       "INSERT INTO media_files (tenant_id, message_id, media_id, sha256, mime_type, size_bytes, "
       "path, description, extracted_text, status, error) "
@@ -31,8 +30,7 @@ void record_media(pqxx::connection& c, const media_record& m) {
 std::optional<media_record> find_media(pqxx::connection& c, const std::string& tenant_id,
                                        int64_t message_id) {
   if (!is_uuid(tenant_id)) return std::nullopt;
-  pqxx::read_transaction tx{c};
-  set_scope(tx, tenant_id);
+  scoped_read tx{c, tenant_id};
   auto rs = tx.exec_params(
       "SELECT id, tenant_id, message_id, media_id, sha256, mime_type, size_bytes, path, "
       "description, extracted_text, status, error, "

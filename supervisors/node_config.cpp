@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 extern char** environ;
 
@@ -80,11 +82,13 @@ std::string read_nodes(node_config& cfg) {
 // CAF's loader accepts unknown keys and drops values of the wrong type without a word; for
 // parley's own groups both are errors an operator must see.
 std::string validate_own_groups(const node_config& cfg, const caf::settings& raw) {
-  static const char* groups[] = {"parley", "database", "http", "conversation", "outbox", "limits"};
+  static const char* groups[] = {"parley", "database", "http",   "conversation",
+                                 "outbox", "limits",   "cluster"};
   for (const char* group : groups) {
     auto section = caf::get_if<caf::settings>(&raw, group);
     if (!section) continue;
     for (const auto& [key, value] : *section) {
+      if (std::string_view{group} == "cluster" && key == "nodes") continue;  // read_nodes()
       const caf::config_option* known = nullptr;
       for (const auto& opt : cfg.options())
         if (opt.category() == group && opt.long_name() == key) known = &opt;
@@ -96,10 +100,43 @@ std::string validate_own_groups(const node_config& cfg, const caf::settings& raw
                caf::to_string(value);
     }
   }
-  if (auto cluster = caf::get_if<caf::settings>(&raw, "cluster")) {
-    for (const auto& [key, value] : *cluster)
-      if (key != "nodes" && key != "heartbeat-interval" && key != "failure-timeout" && key != "tls")
-        return "unknown setting cluster." + key;
+  return {};
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string substitute_node(std::string path, const std::string& node) {
+  for (auto at = path.find("{node}"); at != std::string::npos; at = path.find("{node}", at))
+    path.replace(at, 6, node);
+  return path;
+}
+
+std::string validate_cluster(node_config& cfg) {
+  using std::chrono::milliseconds;
+  if (cfg.cluster_heartbeat < milliseconds{10})
+    return "cluster.heartbeat-interval must be at least 10ms";
+  if (cfg.cluster_failure_timeout < 2 * cfg.cluster_heartbeat)
+    return "cluster.failure-timeout must be at least twice cluster.heartbeat-interval";
+  if (cfg.cluster_lease_ttl < milliseconds{200}) return "cluster.lease-ttl must be at least 200ms";
+  std::set<uint16_t> cluster_ports;
+  for (const auto& [name, n] : cfg.nodes) {
+    if (cfg.nodes.size() > 1 && n.cluster_port == 0)
+      return "cluster.nodes." + name + ": cluster-port is required in a cluster";
+    if (!cfg.cluster_tls && !is_loopback(n.host))
+      return "cluster.nodes." + name + " (" + n.host +
+             ") is not on loopback: cluster.tls=true is required between hosts";
+  }
+  if (cfg.cluster_tls) {
+    cfg.cluster_tls_certificate = substitute_node(cfg.cluster_tls_certificate, cfg.node);
+    cfg.cluster_tls_key = substitute_node(cfg.cluster_tls_key, cfg.node);
+    cfg.cluster_tls_ca_file = substitute_node(cfg.cluster_tls_ca_file, cfg.node);
+    for (const auto* f :
+         {&cfg.cluster_tls_certificate, &cfg.cluster_tls_key, &cfg.cluster_tls_ca_file}) {
+      if (f->empty()) return "cluster.tls=true needs tls-certificate, tls-key and tls-ca-file";
+      if (!std::ifstream{*f}) return "cannot read cluster TLS file " + *f;
+    }
   }
   return {};
 }
@@ -157,6 +194,17 @@ node_config::node_config() {
       .add(outbox_retry_max, "retry-max", "longest retry delay")
       .add(outbox_send_timeout, "send-timeout", "one call to the channel API")
       .add(outbox_verify_tls, "verify-tls", "verify the channel API's TLS certificate");
+  opt_group{custom_options_, "cluster"}
+      .add(cluster_heartbeat, "heartbeat-interval", "heartbeats between nodes")
+      .add(cluster_failure_timeout, "failure-timeout",
+           "a node silent this long is down (a closed connection is noticed at once)")
+      .add(cluster_lease_ttl, "lease-ttl",
+           "tenant lease lifetime; renewed every fifth of it; bounds failover after a crash")
+      .add(cluster_tls, "tls", "TLS between nodes (required when a node is not on loopback)")
+      .add(cluster_tls_certificate, "tls-certificate", "this node's certificate; {node} = name")
+      .add(cluster_tls_key, "tls-key", "its private key (PEM); {node} = name")
+      .add(cluster_tls_ca_file, "tls-ca-file", "the cluster CA; peers need a certificate it signed")
+      .add(cluster_tls_passphrase, "tls-passphrase", "of the private key, if any");
   // Two cores: the default of 4 work-stealing threads oversubscribes them (CAF guide §7).
   set("scheduler.max-threads", 2);
   set("logger.verbosity", caf::atom("quiet"));
@@ -266,7 +314,7 @@ std::string load(node_config& cfg, std::vector<std::string> args,
   if (cfg.database_pool_size == 0) return "database.pool-size must be at least 1";
   if (cfg.http_threads < 1) return "http.threads must be at least 1";
   if (cfg.outbox_max_attempts < 1) return "outbox.max-attempts must be at least 1";
-  return {};
+  return validate_cluster(cfg);
 }
 
 }  // namespace parley

@@ -67,6 +67,17 @@ class node_config : public caf::actor_system_config {
   bool fault_injection = false;  ///< [parley] test-only: "#crash" in a turn throws
   // [cluster]
   std::map<std::string, node_entry> nodes;  ///< from cluster.nodes; default: one local node
+  caf::timespan cluster_heartbeat = std::chrono::milliseconds{100};
+  caf::timespan cluster_failure_timeout = std::chrono::seconds{1};
+  caf::timespan cluster_lease_ttl = std::chrono::milliseconds{1500};
+  bool cluster_tls = false;
+  std::string cluster_tls_certificate;  ///< "{node}" is replaced by the node's name
+  std::string cluster_tls_key;
+  std::string cluster_tls_ca_file;
+  std::string cluster_tls_passphrase;
+
+  /// More than one node: tenants are placed by lease, work is forwarded between nodes.
+  [[nodiscard]] bool clustered() const { return nodes.size() > 1; }
 
   /// Every option this config knows, for --help.
   [[nodiscard]] const caf::config_option_set& options() const { return custom_options_; }

@@ -1,6 +1,8 @@
 #include "supervisors/node_config.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -168,4 +170,62 @@ TEST(node_config, typos_in_our_groups_are_errors) {
   EXPECT_NE(load(cfg, {"--config", path}, {}).find("unknown setting database.pool-sise"),
             std::string::npos);
   std::remove(path.c_str());
+}
+
+TEST(node_config, cluster_settings_are_read_and_checked) {
+  auto path = write_temp(std::string{three_nodes} +
+                         "heartbeat-interval=50ms\nfailure-timeout=500ms\nlease-ttl=2s\n");
+  node_config cfg;
+  ASSERT_EQ(load(cfg, {"--config", path}, key), "");
+  EXPECT_TRUE(cfg.clustered());
+  EXPECT_EQ(cfg.cluster_heartbeat, std::chrono::milliseconds{50});
+  EXPECT_EQ(cfg.cluster_failure_timeout, std::chrono::milliseconds{500});
+  EXPECT_EQ(cfg.cluster_lease_ttl, std::chrono::seconds{2});
+  std::remove(path.c_str());
+
+  auto typo = write_temp(std::string{three_nodes} + "lease-tll=2s\n");
+  node_config bad;
+  EXPECT_NE(load(bad, {"--config", typo}, key).find("unknown setting cluster.lease-tll"),
+            std::string::npos);
+  std::remove(typo.c_str());
+
+  auto silly = write_temp(std::string{three_nodes} + "failure-timeout=100ms\n");
+  node_config too_short;
+  EXPECT_NE(load(too_short, {"--config", silly}, key).find("failure-timeout"), std::string::npos);
+  std::remove(silly.c_str());
+}
+
+TEST(node_config, nodes_beyond_loopback_require_tls) {
+  auto path = write_temp(R"(
+[cluster]
+nodes={
+  node1={host="10.0.0.1", cluster-port=4101, http-port=8081},
+  node2={host="10.0.0.2", cluster-port=4102, http-port=8082}
+}
+)");
+  node_config cfg;
+  EXPECT_NE(load(cfg, {"--config", path}, key).find("cluster.tls=true is required"),
+            std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(node_config, tls_files_name_the_node_and_must_exist) {
+  auto dir = write_temp("");
+  std::remove(dir.c_str());
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  for (const char* f : {"/ca.pem", "/node2.pem", "/node2.key"}) std::ofstream{dir + f} << "x";
+  auto conf = std::string{three_nodes} + "tls=true\ntls-certificate=\"" + dir +
+              "/{node}.pem\"\ntls-key=\"" + dir + "/{node}.key\"\ntls-ca-file=\"" + dir +
+              "/ca.pem\"\n";
+  auto path = write_temp(conf);
+  node_config cfg;
+  ASSERT_EQ(load(cfg, {"--config", path}, key), "");
+  EXPECT_EQ(cfg.cluster_tls_certificate, dir + "/node2.pem");
+  EXPECT_EQ(cfg.cluster_tls_key, dir + "/node2.key");
+  node_config other;
+  EXPECT_NE(load(other, {"--config", path, "--node", "node3"}, key).find("node3.pem"),
+            std::string::npos);
+  std::remove(path.c_str());
+  for (const char* f : {"/ca.pem", "/node2.pem", "/node2.key"}) std::remove((dir + f).c_str());
+  ::rmdir(dir.c_str());
 }

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/lease_store.hpp"
 #include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
 
@@ -102,6 +103,10 @@ conversation_snapshot load_conversation(pqxx::connection& c, const std::string& 
 reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
   reply_outcome out;
   scoped_work tx{c, plan.tenant_id};
+  if (plan.lease_epoch > 0 && !lease_valid(tx, plan.tenant_id, plan.lease_node, plan.lease_epoch)) {
+    out.fenced = true;  // rolled back: the new holder answers these messages
+    return out;
+  }
   auto lock = tx.exec_params1(
       "SELECT coalesce(human_override_until > now(), false) FROM conversations "
       "WHERE id = $1 FOR UPDATE",
@@ -253,6 +258,31 @@ std::vector<outbound_item> pending_outbox(pqxx::connection& c) {
   for (const auto& r : tx.exec(std::string{"SELECT "} + outbound_columns + outbound_joins +
                                " WHERE m.direction = 'out' AND m.status = 'pending' ORDER BY m.id"))
     out.push_back(to_outbound(r));
+  return out;
+}
+
+std::vector<outbound_item> pending_outbox_for_tenant(pqxx::connection& c,
+                                                     const std::string& tenant_id) {
+  scoped_read tx{c, tenant_id};
+  std::vector<outbound_item> out;
+  for (const auto& r : tx.exec_params(std::string{"SELECT "} + outbound_columns + outbound_joins +
+                                          " WHERE m.tenant_id = $1 AND m.direction = 'out' AND "
+                                          "m.status = 'pending' ORDER BY m.id",
+                                      tenant_id))
+    out.push_back(to_outbound(r));
+  return out;
+}
+
+std::vector<std::string> tenants_with_work(pqxx::connection& c, int64_t older_than_ms) {
+  scoped_read tx{c, platform};
+  std::vector<std::string> out;
+  for (const auto& r :
+       tx.exec_params("SELECT DISTINCT tenant_id::text FROM messages "
+                      "WHERE ((direction = 'in' AND status = 'received') OR "
+                      "       (direction = 'out' AND status = 'pending')) "
+                      "AND created_at < now() - $1::double precision * interval '1 millisecond'",
+                      static_cast<double>(older_than_ms)))
+    out.push_back(r[0].c_str());
   return out;
 }
 

@@ -63,11 +63,16 @@ struct reply_plan {
   std::string escalation_json = "{}";  ///< reasons, score, priority, department
   std::string priority;
   std::string department;
+  /// Fencing (cluster): when lease_epoch > 0 the reply is stored only while (lease_node,
+  /// lease_epoch) holds a live lease on the tenant, checked inside the transaction.
+  std::string lease_node;
+  int64_t lease_epoch = 0;
 };
 
 struct reply_outcome {
-  bool locked = false;                 ///< a human holds the conversation: nothing was queued
-  bool escalated = false;              ///< this turn handed the conversation to a person
+  bool locked = false;     ///< a human holds the conversation: nothing was queued
+  bool escalated = false;  ///< this turn handed the conversation to a person
+  bool fenced = false;     ///< the lease is gone: nothing was written, another node owns the tenant
   std::vector<outbound_item> to_send;  ///< bubbles still pending, in order
 };
 
@@ -91,6 +96,12 @@ std::vector<outbound_item> human_reply(pqxx::connection& c, const std::string& s
 
 /// Every outbound bubble still pending, oldest first (recovery at start).
 std::vector<outbound_item> pending_outbox(pqxx::connection& c);
+/// The pending bubbles of one tenant, oldest first (a node taking the tenant over sends them).
+std::vector<outbound_item> pending_outbox_for_tenant(pqxx::connection& c,
+                                                     const std::string& tenant_id);
+/// Tenants with inbound messages not yet answered or bubbles not yet sent, older than
+/// `older_than_ms` (cluster: the tenants someone must run).
+std::vector<std::string> tenants_with_work(pqxx::connection& c, int64_t older_than_ms);
 /// Every acknowledged inbound message not yet processed, oldest first (recovery at start).
 std::vector<stored_message> unprocessed_inbound(pqxx::connection& c);
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "persistence/pqxx_fwd.hpp"
@@ -45,6 +46,24 @@ struct lease {
 std::optional<int64_t> acquire_lease(pqxx::connection& c, const std::string& tenant_id,
                                      const std::string& node, int64_t ttl_ms);
 
+struct taken_lease {
+  int64_t epoch = 0;
+  std::string previous_node;  ///< who held the row before ("" for a first holding)
+};
+
+/// acquire_lease() that also says who held the lease before, so a node taking a tenant over
+/// from a dead one knows to resume its unsent work.
+std::optional<taken_lease> take_lease(pqxx::connection& c, const std::string& tenant_id,
+                                      const std::string& node, int64_t ttl_ms);
+
+/// Extends the live leases `node` holds on `tenant_ids` to ttl_ms from now, in one statement
+/// (the holder's heartbeat to the database). Returns the (tenant, epoch) pairs renewed; a
+/// tenant the node runs that is missing has lost its lease and must stop. Leases of tenants
+/// not listed are left to expire.
+std::vector<std::pair<std::string, int64_t>> renew_leases(
+    pqxx::connection& c, const std::string& node, const std::vector<std::string>& tenant_ids,
+    int64_t ttl_ms);
+
 /// Extends a live lease held by (node, epoch) to ttl_ms from now. False when it is not held
 /// by them or has already expired: the holder must stop the tenant and acquire again.
 bool renew_lease(pqxx::connection& c, const std::string& tenant_id, const std::string& node,
@@ -54,6 +73,9 @@ bool renew_lease(pqxx::connection& c, const std::string& tenant_id, const std::s
 /// stays (expired) so the next holder's epoch is higher. False when not held by them.
 bool release_lease(pqxx::connection& c, const std::string& tenant_id, const std::string& node,
                    int64_t epoch);
+
+/// Ends every live lease `node` holds (a node shutting down cleanly). Returns how many.
+int release_all_leases(pqxx::connection& c, const std::string& node);
 
 /// The fencing check as SQL, for statements that should write only under a live lease:
 /// parameters $1 tenant_id, $2 node, $3 epoch. FOR SHARE makes a takeover wait until the

@@ -1,6 +1,7 @@
 #pragma once
 // Rows of the inbox as the message actors pass around (one place, so no field is forgotten).
 #include "messages/conversation.hpp"
+#include "persistence/conversation_store.hpp"
 #include "persistence/inbox_writer.hpp"
 
 namespace parley::actors {
@@ -22,6 +23,24 @@ inline inbound_msg to_inbound(persistence::stored_message s, int64_t received_ms
   m.media_filename = std::move(s.media_filename);
   m.media_voice = s.media_voice;
   return m;
+}
+
+/// A stored bubble for the outbox; `received_ms` is when the answered message was acknowledged
+/// (0 when unknown, e.g. after a restart).
+inline outbound_msg to_outbound(persistence::outbound_item o, int64_t received_ms = 0) {
+  return outbound_msg{o.id,
+                      std::move(o.tenant_id),
+                      std::move(o.conversation_id),
+                      std::move(o.to),
+                      std::move(o.text),
+                      std::move(o.reply_to),
+                      o.bubble,
+                      o.attempts,
+                      std::move(o.phone_number_id),
+                      std::move(o.access_token),
+                      std::move(o.api_base_url),
+                      std::move(o.api_version),
+                      received_ms};
 }
 
 }  // namespace parley::actors

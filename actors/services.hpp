@@ -1,6 +1,7 @@
 #pragma once
 // What the node's actors share: owned by parleyd's main, created before the actor system and
 // destroyed after it, so actors hold plain pointers.
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <string>
@@ -17,6 +18,9 @@ class secret_box;
 }
 namespace parley::media {
 class media_pipeline;
+}
+namespace parley::cluster {
+class placement_view;
 }
 
 namespace parley::actors {
@@ -37,6 +41,17 @@ struct limits {
   int poison_strikes = 3;                          ///< crashes on one message before dead letter
 };
 
+/// A node in a cluster (more than one node configured); absent (view null) on a single node.
+struct cluster_services {
+  std::string node;                          ///< this node's name
+  cluster::placement_view* view = nullptr;   ///< the latest view; null: single node
+  caf::actor gateway;                        ///< forwards work to other nodes
+  persistence::db_pool* lease_db = nullptr;  ///< its own connection: renewals never queue
+  std::chrono::milliseconds lease_ttl{1500};
+  std::chrono::milliseconds forward_timeout{3000};
+  std::chrono::milliseconds sweep_interval{5000};  ///< look for stranded work this often
+};
+
 struct services {
   persistence::db_pool* db = nullptr;
   io::http_client* http = nullptr;
@@ -50,6 +65,10 @@ struct services {
   limits limit;
   /// Test-only fault switch (parley.fault-injection): a turn containing "#crash" throws.
   bool fault_injection = false;
+  cluster_services cluster;
+  /// The tenant's lease epoch (fencing token) on this node; 0 outside a cluster. Set by the
+  /// tenants router for the tenant's subtree; replies are stored only under this epoch.
+  int64_t lease_epoch = 0;
 };
 
 /// The registry names under which the node's well-known actors are found (they may restart,
@@ -61,6 +80,10 @@ caf::atom_value tenants_name();
 caf::actor spawn_outbox(caf::actor_system& sys, services svc);
 /// The tenants router: spawns tenant subtrees on demand and forwards inbound messages.
 caf::actor spawn_tenants(caf::actor_system& sys, services svc);
+
+/// The "cluster" child of the node's tree: reports this node's view of the cluster in the
+/// supervision tree (the gateway itself lives outside the tree, see apps/parleyd).
+caf::actor spawn_cluster_agent(caf::actor_system& sys, services svc);
 
 /// A stand-in for an agent that a later issue fills (llm, analytics, ...): a real supervised
 /// actor that answers info_atom.

@@ -15,6 +15,7 @@
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
 #include "io/security/token_bucket.hpp"
+#include "messages/cluster.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
@@ -66,6 +67,7 @@ struct tenant_state {
   bool paused = false;        // backpressure: forwarding stopped, the inbox holds the work
   bool replaying = false;
   bool dropped_while_replaying = false;
+  bool rewind = false;  // a sweep asked to replay the inbox from its start
   int64_t replay_after = 0;
   uint64_t handled = 0;
   int idle_checks = 0;
@@ -231,6 +233,11 @@ void on_resume(self_ptr self, std::vector<inbound_msg>& batch, int32_t limit) {
     forward(self, std::move(m));
     if (st.paused) break;  // full again: the rest stays in the inbox
   }
+  if (st.rewind) {
+    st.rewind = false;
+    st.replay_after = 0;
+    more = true;
+  }
   if (!st.paused && more) {
     st.paused = true;  // keep new arrivals in the inbox until the replay has caught up
     maybe_resume(self);
@@ -335,6 +342,13 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
     st.agents.push_back(agent_entry{name, {}, 0, {}});
     start_agent(self, st.agents.back());
   }
+  if (st.svc.lease_epoch > 0) {
+    // Just taken over (cluster): whatever the previous holder left unanswered is in the inbox,
+    // and so is everything forwarded while the lease was being acquired. Replay it in order.
+    st.paused = true;
+    st.replay_after = 0;
+    maybe_resume(self);
+  }
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     st.live->erase(dm.source);
@@ -419,6 +433,19 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
         return self->delegate(support(self), ask_atom::value, question);
       },
       [self](kb_changed_atom) { self->send(support(self), kb_changed_atom::value); },
+      [self](sweep_atom) {
+        // Work may have been acknowledged elsewhere and never reached us (its node died
+        // before forwarding it): replay the inbox from its start; conversations skip what
+        // they already hold or answered.
+        auto& st = self->state;
+        if (st.replaying) {
+          st.rewind = true;
+          return;
+        }
+        st.paused = true;
+        st.replay_after = 0;
+        maybe_resume(self);
+      },
       [self](info_atom) -> caf::result<child_info> {
         auto& st = self->state;
         child_info me;

@@ -1,6 +1,7 @@
 // The tenants router (one per node, child of the root supervisor): spawns a tenant's subtree
 // the first time one of its messages or API calls arrives, forwards to it, and keeps the
-// node-wide cap on active conversations by passivating the least recently used ones.
+// node-wide cap on active conversations by passivating the least recently used ones. In a
+// cluster, placement.cpp decides which tenants run here and forwards the others' work.
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@
 
 #include "actors/services.hpp"
 #include "actors/tenant.hpp"
+#include "actors/tenants_state.hpp"
 #include "io/logging.hpp"
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
@@ -30,40 +32,26 @@ caf::actor lookup(caf::actor_system& sys, caf::atom_value name) {
 
 namespace {
 
-using live_set = std::shared_ptr<std::unordered_map<caf::actor_addr, caf::actor>>;
+using self_ptr = tenants_ptr;
 
-struct lru_entry {
-  std::string tenant_id;
-  std::list<std::string>::iterator pos;
-  bool evicting = false;
-};
+}  // namespace
 
-struct tenants_state {
-  static inline const char* name = "tenants";
-  std::unordered_map<std::string, caf::actor> tenants;
-  std::unordered_map<caf::actor_addr, std::string> by_addr;
-  live_set live = std::make_shared<live_set::element_type>();
-  std::list<std::string> lru;  // conversation ids, most recent at the back
-  std::unordered_map<std::string, lru_entry> active;
-  uint64_t handled = 0;
-  uint64_t evicted = 0;
-  std::size_t high_water = 0;  // most active conversations since the count was last zero
-  std::size_t trimmed_at = 0;  // active conversations when memory was last trimmed
-};
-
-using self_ptr = caf::stateful_actor<tenants_state>*;
-
-caf::actor tenant_for(self_ptr self, const services& svc, const std::string& tenant_id) {
+caf::actor tenant_for(self_ptr self, const services& svc, const std::string& tenant_id,
+                      int64_t epoch) {
   auto& st = self->state;
   auto it = st.tenants.find(tenant_id);
   if (it != st.tenants.end()) return it->second;
-  auto t = spawn_tenant(self->system(), svc, tenant_id, caf::actor_cast<caf::actor>(self));
+  auto tenant_svc = svc;
+  tenant_svc.lease_epoch = epoch;
+  auto t = spawn_tenant(self->system(), tenant_svc, tenant_id, caf::actor_cast<caf::actor>(self));
   self->monitor(t);
   st.tenants.emplace(tenant_id, t);
   st.by_addr.emplace(t.address(), tenant_id);
   st.live->emplace(t.address(), t);
   return t;
 }
+
+namespace {
 
 void touch(self_ptr self, const services& svc, const std::string& tenant_id,
            const std::string& conv_id) {
@@ -93,6 +81,12 @@ void touch(self_ptr self, const services& svc, const std::string& tenant_id,
 
 }  // namespace
 
+void deliver_local(self_ptr self, const services& svc, inbound_msg&& m) {
+  auto t = tenant_for(self, svc, m.tenant_id, 0);
+  touch(self, svc, m.tenant_id, m.conversation_id);
+  self->send(t, std::move(m));
+}
+
 caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
   return sys.spawn([svc](self_ptr self) -> caf::behavior {
     self->system().registry().put(tenants_name(), caf::actor_cast<caf::strong_actor_ptr>(self));
@@ -100,12 +94,13 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
     self->attach_functor([live](const caf::error&) {
       for (auto& [addr, t] : *live) caf::anon_send_exit(t, caf::exit_reason::user_shutdown);
     });
-    self->set_down_handler([self](caf::down_msg& dm) {
+    self->set_down_handler([self, svc](caf::down_msg& dm) {
       auto& st = self->state;
       st.live->erase(dm.source);
       auto it = st.by_addr.find(dm.source);
       if (it == st.by_addr.end()) return;
       auto tenant_id = it->second;
+      if (clustered(svc)) on_tenant_down(self, svc, tenant_id, dm.reason);
       st.tenants.erase(tenant_id);
       st.by_addr.erase(it);
       // Its conversations are gone with it.
@@ -118,12 +113,11 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
         }
       }
     });
-    return {
+    if (clustered(svc)) start_placement(self, svc);
+    caf::message_handler single_node{
         [self, svc](inbound_msg& m) {
           ++self->state.handled;
-          auto t = tenant_for(self, svc, m.tenant_id);
-          touch(self, svc, m.tenant_id, m.conversation_id);
-          self->send(t, std::move(m));
+          deliver_local(self, svc, std::move(m));
         },
         [self, svc](kb_changed_atom, const std::string& tenant_id) {
           self->send(tenant_for(self, svc, tenant_id), kb_changed_atom::value);
@@ -132,6 +126,8 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
           // An API call also starts the tenant's subtree on demand.
           return self->delegate(tenant_for(self, svc, tenant_id), admit_atom::value);
         },
+    };
+    caf::message_handler common{
         [self](changed_atom, const std::string& tenant_id) {
           auto it = self->state.tenants.find(tenant_id);
           if (it != self->state.tenants.end()) self->send(it->second, changed_atom::value);
@@ -168,6 +164,10 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
           me.detail = "tenants=" + std::to_string(st.tenants.size()) +
                       " active_conversations=" + std::to_string(st.active.size()) +
                       " evicted=" + std::to_string(st.evicted);
+          if (!st.placed.empty() || st.forwarded > 0 || st.received > 0)
+            me.detail += " placed=" + std::to_string(st.placed.size()) +
+                         " forwarded=" + std::to_string(st.forwarded) +
+                         " received=" + std::to_string(st.received);
           std::vector<supervision::named_child> kids;
           for (auto& [id, t] : st.tenants) kids.push_back({"tenant/" + id, t, 0, {}, "running"});
           auto rp = self->make_response_promise<child_info>();
@@ -175,6 +175,9 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
           return rp;
         },
     };
+    // The cluster's handlers come first: they replace the single node's for the same messages.
+    return caf::behavior{clustered(svc) ? placement_behavior(self, svc).or_else(common)
+                                        : single_node.or_else(common)};
   });
 }
 

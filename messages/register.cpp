@@ -2,6 +2,7 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include "messages/cluster.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
@@ -18,6 +19,9 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<escalation_verdict>("parley::escalation_verdict");
   cfg.add_message_type<media_job>("parley::media_job");
   cfg.add_message_type<std::vector<outbound_msg>>("std::vector<parley::outbound_msg>");
+  cfg.add_message_type<placed_tenant>("parley::placed_tenant");
+  cfg.add_message_type<std::vector<placed_tenant>>("std::vector<parley::placed_tenant>");
+  cfg.add_message_type<placement_report>("parley::placement_report");
 }
 
 }  // namespace parley

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "actors/conversation/conversation_logic.hpp"
+#include "actors/convert.hpp"
 #include "io/json_writer.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
@@ -107,6 +108,8 @@ persistence::reply_plan plan_for(const ctx& c, const conversation::turn& t) {
   for (const auto& m : t.messages) plan.inbound_ids.push_back(m.id);
   plan.idempotency_key = std::to_string(t.last_id());
   plan.reply_to = t.last_wamid();
+  plan.lease_node = c.svc.cluster.node;
+  plan.lease_epoch = c.svc.lease_epoch;
   return plan;
 }
 
@@ -326,15 +329,18 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
           act(self, c, self->state.logic->on_timer(token, now_ms()));
         },
         [self, c](stored_atom, const outcome_ptr& outcome) {
+          if (outcome->fenced) {
+            // This node lost the tenant's lease: the new holder answers from the inbox.
+            log::get("actors")->warn("conversation {}: lease epoch {} is gone, stopping",
+                                     c.conversation_id, c.svc.lease_epoch);
+            return self->quit();
+          }
           std::vector<std::string> replies;
           if (!outcome->locked && !outcome->to_send.empty()) {
             std::vector<outbound_msg> out;
             for (const auto& o : outcome->to_send) {
               replies.push_back(o.text);
-              out.push_back(outbound_msg{o.id, o.tenant_id, o.conversation_id, o.to, o.text,
-                                         o.reply_to, o.bubble, o.attempts, o.phone_number_id,
-                                         o.access_token, o.api_base_url, o.api_version,
-                                         self->state.turn_acked_ms});
+              out.push_back(to_outbound(o, self->state.turn_acked_ms));
             }
             // Without an outbox the bubbles stay pending in the database and are sent when it
             // (or the node) restarts.

@@ -60,6 +60,7 @@ struct gateway_state {
   caf::actor handler;
   uint16_t port = 0;
   bool muted = false;
+  bool isolated = false;
   static inline const char* name = "cluster.gateway";
 };
 
@@ -81,7 +82,8 @@ void report(gateway_actor* self, const std::vector<transition>& ts) {
 
 void send_heartbeat(gateway_actor* self, const caf::actor& to) {
   auto& st = self->state;
-  if (!st.muted) self->send(to, heartbeat_atom::value, st.cfg.self, st.cfg.incarnation);
+  if (!st.muted && !st.isolated)
+    self->send(to, heartbeat_atom::value, st.cfg.self, st.cfg.incarnation);
 }
 
 // Takes `handle` as the connection to `p` (ours from remote_actor, or the sender of the peer's
@@ -191,7 +193,7 @@ caf::behavior gateway(gateway_actor* self, gateway_settings cfg) {
       [=](heartbeat_atom, const std::string& node, uint64_t incarnation) {
         auto& st = self->state;
         auto i = st.peers.find(node);
-        if (i == st.peers.end()) return;
+        if (i == st.peers.end() || st.isolated) return;
         if (incarnation < st.members->incarnation_of(node)) return;  // from a dead process
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         if (sender && sender != i->second.handle) adopt(self, i->second, sender);
@@ -212,7 +214,7 @@ caf::behavior gateway(gateway_actor* self, gateway_settings cfg) {
         }
         auto i = st.peers.find(node);
         if (i == st.peers.end()) return make_error(cluster_errc::unknown_node, node);
-        if (!i->second.handle || st.members->state_of(node) == node_state::down)
+        if (!i->second.handle || st.isolated || st.members->state_of(node) == node_state::down)
           return make_error(cluster_errc::unreachable, node);
         return self->delegate(i->second.handle, deliver_atom::value, st.cfg.self,
                               std::move(payload));
@@ -220,11 +222,13 @@ caf::behavior gateway(gateway_actor* self, gateway_settings cfg) {
       [=](deliver_atom, const std::string& from,
           caf::message& payload) -> caf::result<caf::message> {
         auto& st = self->state;
+        if (st.isolated) return make_error(cluster_errc::unreachable, st.cfg.self);
         if (!st.handler) return make_error(cluster_errc::no_handler, st.cfg.self);
         return self->delegate(st.handler, std::move(payload));
       },
       [=](handler_atom, caf::actor& handler) { self->state.handler = std::move(handler); },
       [=](mute_atom, bool on) { self->state.muted = on; },
+      [=](isolate_atom, bool on) { self->state.isolated = on; },
       [=](published_atom, uint16_t port) { self->state.port = port; },
       [=](published_atom) { return self->state.port; },
   };
@@ -246,6 +250,8 @@ std::string to_string(cluster_errc x) {
       return "publish_failed";
     case cluster_errc::tls_unavailable:
       return "tls_unavailable";
+    case cluster_errc::not_owner:
+      return "not_owner";
   }
   return "unknown";
 }

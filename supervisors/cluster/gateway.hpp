@@ -29,6 +29,9 @@
 //       sets the local actor that receives payloads forwarded to this node.
 //   (mute_atom, bool)  fault injection for tests: stop/resume sending heartbeats while
 //       keeping the connections (what a frozen or partitioned process looks like).
+//   (isolate_atom, bool)  fault injection for tests: a partition that keeps the sockets. No
+//       heartbeats go out, those coming in are ignored, and no work crosses in either
+//       direction; each side sees the other down after failure_timeout.
 //   (deliver_atom, std::string from, caf::message payload): gateway to gateway only.
 //
 // Failure detection: a closed connection (kill -9, a stopped gateway, CAF's own
@@ -63,6 +66,7 @@ using forward_atom = caf::atom_constant<caf::atom("forward")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using handler_atom = caf::atom_constant<caf::atom("handler")>;
 using mute_atom = caf::atom_constant<caf::atom("mute")>;
+using isolate_atom = caf::atom_constant<caf::atom("isolate")>;
 
 /// Errors of the gateway, as caf::error values (category "cluster").
 enum class cluster_errc : uint8_t {
@@ -72,6 +76,7 @@ enum class cluster_errc : uint8_t {
   no_handler,       ///< the target node has no handler registered
   publish_failed,   ///< the cluster port could not be opened
   tls_unavailable,  ///< tls requested but configure_cluster() did not load the openssl module
+  not_owner,        ///< the receiving node does not own the tenant (views differ): retry later
 };
 
 [[nodiscard]] std::string to_string(cluster_errc x);

@@ -1,0 +1,511 @@
+// Tenant placement in a cluster, the tenants router's second half (see tenants_state.hpp).
+//
+// A tenant runs on the node that owns it by rendezvous hashing over the nodes up, and only
+// while that node holds the tenant's lease in PostgreSQL (lease_store.hpp). The router:
+//  * routes every inbound message: to the running tenant, into the tenant's pending list while
+//    its lease is being taken, or to the owner node through the gateway (retried with backoff
+//    when the owner cannot be reached or disagrees, until the views agree);
+//  * takes a lease before it spawns a tenant (the tenant then replays its inbox: whatever the
+//    previous holder left unanswered), renews all its leases in one statement every fifth of
+//    the lease's lifetime, and stops a tenant whose lease it could not renew in time;
+//  * on a view change, stops the tenants that now belong elsewhere and releases their leases
+//    once their actors are gone (handover), and looks for tenants with unanswered work that
+//    now belong here; it looks again every sweep interval (work acknowledged by a node that
+//    died before forwarding it).
+// Correctness does not rest on the views agreeing: replies are stored only under a live lease
+// epoch (store_reply), so two nodes never both answer a conversation.
+//
+// Runs on the router actor; database work goes to the dedicated lease pool or the node pool.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+
+#include "actors/convert.hpp"
+#include "actors/tenants_state.hpp"
+#include "io/logging.hpp"
+#include "messages/cluster.hpp"
+#include "messages/conversation.hpp"
+#include "messages/escalation.hpp"
+#include "messages/introspection.hpp"
+#include "persistence/conversation_store.hpp"
+#include "persistence/lease_store.hpp"
+#include "persistence/pool.hpp"
+#include "supervisors/cluster/gateway.hpp"
+#include "supervisors/cluster/placement_view.hpp"
+
+namespace parley::actors {
+
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+using phase = placement_entry::phase;
+using self_ptr = tenants_ptr;
+
+constexpr std::size_t max_held = 10000;  // beyond, held messages are left to the inbox replay
+constexpr int32_t max_forward_attempts = 30;
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch())
+      .count();
+}
+
+steady::time_point from_ns(int64_t ns) {
+  return steady::time_point{std::chrono::nanoseconds{ns}};
+}
+
+const std::string& self_node(const services& svc) {
+  return svc.cluster.node;
+}
+
+std::string owner_of(const services& svc, const std::string& tenant_id) {
+  return svc.cluster.view->owner_of(tenant_id);
+}
+
+void hold(placement_entry& e, inbound_msg&& m) {
+  if (e.pending.size() < max_held) e.pending.push_back(std::move(m));
+}
+
+void acquire(self_ptr self, const services& svc, const std::string& tenant_id) {
+  auto& e = self->state.placed[tenant_id];
+  if (e.acquire_in_flight || e.state != phase::acquiring) return;
+  e.acquire_in_flight = true;
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto node = self_node(svc);
+  auto ttl = svc.cluster.lease_ttl.count();
+  auto sent = steady_ns();
+  svc.cluster.lease_db->submit(
+      [me, tenant_id, node, ttl, sent](pqxx::connection& c) {
+        auto taken = persistence::take_lease(c, tenant_id, node, ttl);
+        caf::anon_send(me, lease_atom::value, tenant_id, taken ? taken->epoch : int64_t{0},
+                       taken ? taken->previous_node : std::string{}, sent);
+      },
+      [me, tenant_id, sent](const std::string& why) {
+        log::get("cluster")->warn("cannot take the lease of tenant {}: {}", tenant_id, why);
+        caf::anon_send(me, lease_atom::value, tenant_id, int64_t{-1}, std::string{}, sent);
+      });
+}
+
+void release(self_ptr self, const services& svc, const std::string& tenant_id, int64_t epoch) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto node = self_node(svc);
+  svc.cluster.lease_db->submit(
+      [me, tenant_id, node, epoch](pqxx::connection& c) {
+        if (epoch > 0) persistence::release_lease(c, tenant_id, node, epoch);
+        caf::anon_send(me, released_atom::value, tenant_id);
+      },
+      [me, tenant_id](const std::string& why) {
+        // It expires by itself within one lease lifetime.
+        log::get("cluster")->warn("cannot release the lease of tenant {}: {}", tenant_id, why);
+        caf::anon_send(me, released_atom::value, tenant_id);
+      });
+}
+
+// A node that takes a tenant from a dead holder (or from its own previous process) sends the
+// bubbles that holder stored but never sent; a live previous holder sends its own.
+void resume_outbox(const services& svc, caf::actor_system& sys, const std::string& tenant_id) {
+  svc.db->submit(
+      [&sys, tenant_id](pqxx::connection& c) {
+        auto pending = persistence::pending_outbox_for_tenant(c, tenant_id);
+        if (pending.empty()) return;
+        std::vector<outbound_msg> out;
+        for (auto& o : pending) out.push_back(to_outbound(std::move(o)));
+        caf::anon_send(lookup(sys, outbox_name()), send_atom::value, std::move(out));
+      },
+      [tenant_id](const std::string& why) {
+        log::get("cluster")->warn("tenant {}: cannot load unsent bubbles: {}", tenant_id, why);
+      });
+}
+
+void forward(self_ptr self, const services& svc, const std::string& owner, inbound_msg&& m,
+             int32_t attempt) {
+  ++self->state.forwarded;
+  auto msg = m;
+  self->request(svc.cluster.gateway, svc.cluster.forward_timeout, cluster::forward_atom::value,
+                owner, caf::make_message(forwarded_atom::value, std::move(m)))
+      .then([](forwarded_atom) {},
+            [self, msg, attempt](caf::error& err) mutable {
+              ++self->state.forward_errors;
+              if (attempt + 1 >= max_forward_attempts) {
+                // Still in the inbox: the owner's sweep finds it.
+                log::get("cluster")->warn("message {} of tenant {} not forwarded: {}", msg.id,
+                                          msg.tenant_id, self->system().render(err));
+                return;
+              }
+              auto delay = std::min<int64_t>(1000, 50LL << std::min(attempt, 4));
+              self->delayed_send(self, std::chrono::milliseconds{delay}, reroute_atom::value,
+                                 std::move(msg), attempt + 1);
+            });
+}
+
+placement_report report(self_ptr self, const services& svc) {
+  auto& st = self->state;
+  placement_report r;
+  r.node = self_node(svc);
+  r.forwarded = st.forwarded;
+  r.received = st.received;
+  r.forward_errors = st.forward_errors;
+  for (auto& [id, e] : st.placed)
+    r.tenants.push_back(placed_tenant{id,
+                                      e.state == phase::running     ? "running"
+                                      : e.state == phase::acquiring ? "acquiring"
+                                                                    : "releasing",
+                                      e.epoch});
+  std::sort(r.tenants.begin(), r.tenants.end(),
+            [](const auto& a, const auto& b) { return a.tenant_id < b.tenant_id; });
+  return r;
+}
+
+// The tenant's API budget, answered through a promise (a delegation would type the answer as
+// a plain message, and the other branches answer a double).
+caf::result<double> admit_at(self_ptr self, const caf::actor& tenant) {
+  auto rp = self->make_response_promise<double>();
+  self->request(tenant, 2s, admit_atom::value)
+      .then([rp](double wait) mutable { rp.deliver(wait); },
+            [rp](caf::error&) mutable { rp.deliver(0.0); });
+  return rp;
+}
+
+void route_all(self_ptr self, const services& svc, std::vector<inbound_msg> msgs) {
+  for (auto& m : msgs) route(self, svc, std::move(m));
+}
+
+// Handover: the tenant now belongs elsewhere. Its actors stop; once they are gone the lease is
+// released (on_tenant_down) and the new owner replays what they left unanswered.
+void give_up(self_ptr self, const services& svc, const std::string& tenant_id) {
+  auto& st = self->state;
+  auto it = st.placed.find(tenant_id);
+  if (it == st.placed.end()) return;
+  auto& e = it->second;
+  if (e.state == phase::acquiring) {
+    if (e.acquire_in_flight) return;  // decided when the answer comes
+    auto held = std::move(e.pending);
+    st.placed.erase(it);
+    return route_all(self, svc, std::move(held));
+  }
+  if (e.state == phase::running) {
+    e.state = phase::releasing;
+    auto t = st.tenants.find(tenant_id);
+    if (t != st.tenants.end()) {
+      log::get("cluster")->info("tenant {} moves to {}: stopping it here", tenant_id,
+                                owner_of(svc, tenant_id));
+      self->send_exit(t->second, caf::exit_reason::user_shutdown);
+    } else {
+      release(self, svc, tenant_id, e.epoch);
+    }
+  }
+}
+
+void on_lease(self_ptr self, const services& svc, const std::string& tenant_id, int64_t epoch,
+              const std::string& previous, int64_t sent_ns) {
+  auto& st = self->state;
+  auto it = st.placed.find(tenant_id);
+  bool wanted = it != st.placed.end() && it->second.state == phase::acquiring;
+  bool mine = owner_of(svc, tenant_id) == self_node(svc);
+  if (!wanted || !mine) {
+    if (epoch > 0) release(self, svc, tenant_id, epoch);
+    if (it != st.placed.end() && it->second.state == phase::acquiring) {
+      auto held = std::move(it->second.pending);
+      st.placed.erase(it);
+      route_all(self, svc, std::move(held));
+    }
+    return;
+  }
+  auto& e = it->second;
+  e.acquire_in_flight = false;
+  if (epoch <= 0) {
+    // Another node still holds it (it is handing over, or died and its lease has to run out),
+    // or the database did not answer: try again shortly.
+    self->delayed_send(self, 100ms, lease_atom::value, tenant_id);
+    return;
+  }
+  e.state = phase::running;
+  e.epoch = epoch;
+  e.valid_until = from_ns(sent_ns) + svc.cluster.lease_ttl;
+  e.pending.clear();  // the new tenant replays its inbox, which holds all of them
+  log::get("cluster")->info("tenant {} runs here (epoch {}, previous holder '{}')", tenant_id,
+                            epoch, previous);
+  tenant_for(self, svc, tenant_id, epoch);
+  if (!previous.empty() && (previous == self_node(svc) || !svc.cluster.view->is_up(previous)))
+    resume_outbox(svc, self->system(), tenant_id);
+}
+
+void renew(self_ptr self, const services& svc) {
+  auto& st = self->state;
+  std::vector<std::string> ids;
+  for (auto& [id, e] : st.placed)
+    if (e.state == phase::running) ids.push_back(id);
+  if (ids.empty() || st.renew_in_flight) return;
+  st.renew_in_flight = true;
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto node = self_node(svc);
+  auto ttl = svc.cluster.lease_ttl.count();
+  auto sent = steady_ns();
+  svc.cluster.lease_db->submit(
+      [me, node, ids, ttl, sent](pqxx::connection& c) {
+        std::vector<placed_tenant> out;
+        for (auto& [t, epoch] : persistence::renew_leases(c, node, ids, ttl))
+          out.push_back(placed_tenant{t, "running", epoch});
+        caf::anon_send(me, renewed_atom::value, std::move(out), sent);
+      },
+      [me](const std::string& why) {
+        log::get("cluster")->warn("cannot renew leases: {}", why);
+        caf::anon_send(me, renewed_atom::value, std::vector<placed_tenant>{}, int64_t{0});
+      });
+}
+
+// A tenant whose lease may have run out by our clock stops now: the database would refuse its
+// replies anyway, and another node may take it once the lease has expired there.
+void stop_expired(self_ptr self, const services& svc) {
+  auto& st = self->state;
+  auto margin = svc.cluster.lease_ttl / 5;
+  auto now = steady::now();
+  for (auto& [id, e] : st.placed) {
+    if (e.state != phase::running || now < e.valid_until - margin) continue;
+    log::get("cluster")->warn("tenant {}: lease epoch {} not renewed in time, stopping it", id,
+                              e.epoch);
+    e.state = phase::releasing;
+    e.epoch = 0;  // nothing to release: it has lapsed
+    auto t = st.tenants.find(id);
+    if (t != st.tenants.end())
+      self->send_exit(t->second, caf::exit_reason::kill);
+    else
+      release(self, svc, id, 0);
+  }
+}
+
+void find_work(self_ptr self, const services& svc, std::chrono::milliseconds older_than) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto ms = older_than.count();
+  svc.db->submit(
+      [me, ms](pqxx::connection& c) {
+        std::vector<placed_tenant> out;
+        for (auto& t : persistence::tenants_with_work(c, ms))
+          out.push_back(placed_tenant{t, "", 0});
+        caf::anon_send(me, work_atom::value, std::move(out));
+      },
+      [](const std::string& why) {
+        log::get("cluster")->warn("cannot look for unanswered work: {}", why);
+      });
+}
+
+void on_view(self_ptr self, const services& svc) {
+  auto& st = self->state;
+  auto& view = *svc.cluster.view;
+  if (!view.joined()) return;
+  auto held = std::move(st.unjoined);
+  st.unjoined.clear();
+  route_all(self, svc, std::move(held));
+  auto generation = view.generation();
+  if (generation == st.generation) return;
+  st.generation = generation;
+  std::vector<std::string> moving;
+  for (auto& [id, e] : st.placed)
+    if (owner_of(svc, id) != self_node(svc)) moving.push_back(id);
+  for (auto& id : moving) give_up(self, svc, id);
+  // Nodes came or went: some tenants with unanswered work may be ours now.
+  find_work(self, svc, 0ms);
+}
+
+}  // namespace
+
+bool clustered(const services& svc) {
+  return svc.cluster.view != nullptr;
+}
+
+void route(self_ptr self, const services& svc, inbound_msg&& m, int32_t attempt) {
+  auto& st = self->state;
+  auto& view = *svc.cluster.view;
+  if (!view.joined()) {
+    if (st.unjoined.size() < max_held) st.unjoined.push_back(std::move(m));
+    return;
+  }
+  auto owner = owner_of(svc, m.tenant_id);
+  if (owner != self_node(svc)) return forward(self, svc, owner, std::move(m), attempt);
+  auto it = st.placed.find(m.tenant_id);
+  if (it == st.placed.end()) {
+    auto tenant_id = m.tenant_id;
+    hold(st.placed[tenant_id], std::move(m));
+    return acquire(self, svc, tenant_id);
+  }
+  if (it->second.state == phase::running) return deliver_local(self, svc, std::move(m));
+  hold(it->second, std::move(m));
+}
+
+void on_tenant_down(self_ptr self, const services& svc, const std::string& tenant_id,
+                    const caf::error& reason) {
+  auto& st = self->state;
+  auto it = st.placed.find(tenant_id);
+  if (it == st.placed.end()) return;
+  auto& e = it->second;
+  if (e.state == phase::running && reason)
+    log::get("cluster")->warn("tenant {} ended ({}); releasing its lease", tenant_id,
+                              self->system().render(reason));
+  e.state = phase::releasing;
+  release(self, svc, tenant_id, e.epoch);
+}
+
+void start_placement(self_ptr self, const services& svc) {
+  // Work other nodes forward arrives here (a restarted router registers its new handle).
+  self->send(svc.cluster.gateway, cluster::handler_atom::value, caf::actor_cast<caf::actor>(self));
+  self->send(self, view_changed_atom::value);
+  self->send(self, renew_atom::value);
+  self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
+}
+
+caf::message_handler placement_behavior(self_ptr self, const services& svc) {
+  return {
+      [self, svc](inbound_msg& m) {
+        ++self->state.handled;
+        route(self, svc, std::move(m));
+      },
+      [self, svc](reroute_atom, inbound_msg& m, int32_t attempt) {
+        route(self, svc, std::move(m), attempt);
+      },
+      [self, svc](forwarded_atom, inbound_msg& m) -> caf::result<forwarded_atom> {
+        // From another node. Handled here or refused, never forwarded again.
+        auto& st = self->state;
+        ++st.received;
+        ++st.handled;
+        if (svc.cluster.view->joined() && owner_of(svc, m.tenant_id) != self_node(svc))
+          return cluster::make_error(cluster::cluster_errc::not_owner, self_node(svc));
+        route(self, svc, std::move(m));
+        return forwarded_atom::value;
+      },
+      [self, svc](view_changed_atom) { on_view(self, svc); },
+      [self, svc](lease_atom, const std::string& tenant_id, int64_t epoch,
+                  const std::string& previous,
+                  int64_t sent_ns) { on_lease(self, svc, tenant_id, epoch, previous, sent_ns); },
+      [self, svc](lease_atom, const std::string& tenant_id) {
+        auto it = self->state.placed.find(tenant_id);
+        if (it == self->state.placed.end() || it->second.state != phase::acquiring) return;
+        if (owner_of(svc, tenant_id) != self_node(svc)) return give_up(self, svc, tenant_id);
+        acquire(self, svc, tenant_id);
+      },
+      [self, svc](released_atom, const std::string& tenant_id) {
+        auto& st = self->state;
+        auto it = st.placed.find(tenant_id);
+        if (it == st.placed.end() || it->second.state != phase::releasing) return;
+        auto held = std::move(it->second.pending);
+        st.placed.erase(it);
+        route_all(self, svc, std::move(held));
+      },
+      [self, svc](renew_atom) {
+        stop_expired(self, svc);
+        renew(self, svc);
+        self->delayed_send(self, svc.cluster.lease_ttl / 5, renew_atom::value);
+      },
+      [self, svc](renewed_atom, std::vector<placed_tenant>& renewed, int64_t sent_ns) {
+        auto& st = self->state;
+        st.renew_in_flight = false;
+        for (auto& r : renewed) {
+          auto it = st.placed.find(r.tenant_id);
+          if (it != st.placed.end() && it->second.state == phase::running &&
+              it->second.epoch == r.epoch)
+            it->second.valid_until = from_ns(sent_ns) + svc.cluster.lease_ttl;
+        }
+        stop_expired(self, svc);
+      },
+      [self, svc](sweep_atom) {
+        find_work(self, svc, svc.cluster.sweep_interval);
+        self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
+      },
+      [self, svc](work_atom, std::vector<placed_tenant>& tenants) {
+        auto& st = self->state;
+        if (!svc.cluster.view->joined()) return;
+        for (auto& t : tenants) {
+          if (owner_of(svc, t.tenant_id) != self_node(svc)) continue;
+          auto it = st.placed.find(t.tenant_id);
+          if (it == st.placed.end()) {
+            st.placed[t.tenant_id];
+            acquire(self, svc, t.tenant_id);
+          } else if (it->second.state == phase::running) {
+            auto running = st.tenants.find(t.tenant_id);
+            if (running != st.tenants.end()) self->send(running->second, sweep_atom::value);
+          }
+        }
+      },
+      [self, svc](admit_atom, const std::string& tenant_id) -> caf::result<double> {
+        auto& st = self->state;
+        auto running = st.tenants.find(tenant_id);
+        if (running != st.tenants.end()) return admit_at(self, running->second);
+        auto owner = owner_of(svc, tenant_id);
+        if (owner == self_node(svc) || !svc.cluster.view->joined()) return 0.0;
+        auto rp = self->make_response_promise<double>();
+        self->request(svc.cluster.gateway, 1s, cluster::forward_atom::value, owner,
+                      caf::make_message(forwarded_atom::value, admit_atom::value, tenant_id))
+            .then([rp](double wait) mutable { rp.deliver(wait); },
+                  [rp](caf::error&) mutable { rp.deliver(0.0); });  // fail open, as locally
+        return rp;
+      },
+      [self](forwarded_atom, admit_atom, const std::string& tenant_id) -> caf::result<double> {
+        auto running = self->state.tenants.find(tenant_id);
+        if (running == self->state.tenants.end()) return 0.0;
+        return admit_at(self, running->second);
+      },
+      [self, svc](kb_changed_atom a, const std::string& tenant_id) {
+        auto running = self->state.tenants.find(tenant_id);
+        if (running != self->state.tenants.end()) self->send(running->second, a);
+        auto owner = owner_of(svc, tenant_id);
+        if (owner != self_node(svc))
+          self->send(svc.cluster.gateway, cluster::forward_atom::value, owner,
+                     caf::make_message(forwarded_atom::value, a, tenant_id));
+      },
+      [self, svc](changed_atom a, const std::string& tenant_id) {
+        auto running = self->state.tenants.find(tenant_id);
+        if (running != self->state.tenants.end()) self->send(running->second, a);
+        auto owner = owner_of(svc, tenant_id);
+        if (owner != self_node(svc))
+          self->send(svc.cluster.gateway, cluster::forward_atom::value, owner,
+                     caf::make_message(forwarded_atom::value, a, tenant_id));
+      },
+      [self](forwarded_atom, kb_changed_atom a, const std::string& tenant_id) {
+        auto running = self->state.tenants.find(tenant_id);
+        if (running != self->state.tenants.end()) self->send(running->second, a);
+      },
+      [self](forwarded_atom, changed_atom a, const std::string& tenant_id) {
+        auto running = self->state.tenants.find(tenant_id);
+        if (running != self->state.tenants.end()) self->send(running->second, a);
+      },
+      [self, svc](cancel_atom a, const std::string& conversation_id) {
+        // A person took a conversation over: every node's outbox drops its pending bubbles.
+        for (auto& node : svc.cluster.view->nodes_up())
+          if (node != self_node(svc))
+            self->send(svc.cluster.gateway, cluster::forward_atom::value, node,
+                       caf::make_message(forwarded_atom::value, a, conversation_id));
+      },
+      [self](forwarded_atom, cancel_atom a, const std::string& conversation_id) {
+        caf::anon_send(lookup(self->system(), outbox_name()), a, conversation_id);
+      },
+      [self, svc](forwarded_atom, placement_atom) { return report(self, svc); },
+      [self, svc](forwarded_atom, cluster::view_atom) { return svc.cluster.view->view(); },
+  };
+}
+
+caf::actor spawn_cluster_agent(caf::actor_system& sys, services svc) {
+  return sys.spawn([svc](caf::event_based_actor* self) -> caf::behavior {
+    return {
+        [self, svc](info_atom) {
+          child_info me;
+          me.name = "cluster";
+          me.kind = "cluster";
+          me.state = "running";
+          me.mailbox = self->mailbox().size();
+          if (!svc.cluster.view) {
+            me.detail = "single node";
+            return me;
+          }
+          auto& view = *svc.cluster.view;
+          std::string up;
+          for (const auto& n : view.nodes_up()) up += (up.empty() ? "" : ",") + n;
+          me.state = view.joined() ? "running" : "joining";
+          me.detail = "node=" + svc.cluster.node + " up=" + up;
+          return me;
+        },
+    };
+  });
+}
+
+}  // namespace parley::actors

@@ -20,10 +20,12 @@
 #include "actors/convert.hpp"
 #include "actors/media/media_pipeline.hpp"
 #include "actors/services.hpp"
+#include "apps/parleyd/cluster_node.hpp"
 #include "io/actor_routes.hpp"
 #include "io/admin_routes.hpp"
 #include "io/api_context.hpp"
 #include "io/channel_directory.hpp"
+#include "io/cluster_routes.hpp"
 #include "io/health_routes.hpp"
 #include "io/http_client.hpp"
 #include "io/http_server.hpp"
@@ -137,10 +139,7 @@ void recover(persistence::db_pool& pool, caf::actor_system& sys, spdlog::logger&
         auto tenants = actors::lookup(sys, actors::tenants_name());
         for (auto& m : inbound) caf::anon_send(tenants, to_message(std::move(m), 0));
         std::vector<outbound_msg> out;
-        for (auto& o : outbound)
-          out.push_back(outbound_msg{o.id, o.tenant_id, o.conversation_id, o.to, o.text, o.reply_to,
-                                     o.bubble, o.attempts, o.phone_number_id, o.access_token,
-                                     o.api_base_url, o.api_version, 0});
+        for (auto& o : outbound) out.push_back(actors::to_outbound(o));
         if (!out.empty())
           caf::anon_send(actors::lookup(sys, actors::outbox_name()), send_atom::value,
                          std::move(out));
@@ -248,6 +247,8 @@ int run_node(node_config& cfg) {
   ps.connect_timeout_s = cfg.database_connect_timeout_s;
   ps.statement_timeout_ms = cfg.database_statement_timeout_ms;
   persistence::db_pool pool{ps};
+  cluster_node cluster{cfg, ps};
+  cluster.configure(cfg);
 
   std::string key_error;
   std::vector<std::string> key_files{cfg.master_key_file};
@@ -281,7 +282,8 @@ int run_node(node_config& cfg) {
   io::router routes{&metrics};
   io::health_deps health;
   health.metrics = &metrics;
-  health.started = [&started] { return started.load(); };
+  // In a cluster, ready also means joined: until then the node does not know who owns what.
+  health.started = [&started, &cluster] { return started.load() && cluster.joined(); };
   health.check_database = [&pool](std::function<void(bool, std::string)> done) {
     pool.submit(
         [done](pqxx::connection& conn) {
@@ -326,16 +328,16 @@ int run_node(node_config& cfg) {
   api->send_outbound = [&system_ptr](std::vector<persistence::outbound_item> items) {
     if (!system_ptr) return;
     std::vector<outbound_msg> out;
-    for (auto& o : items)
-      out.push_back(outbound_msg{o.id, o.tenant_id, o.conversation_id, o.to, o.text, o.reply_to,
-                                 o.bubble, o.attempts, o.phone_number_id, o.access_token,
-                                 o.api_base_url, o.api_version, 0});
+    for (auto& o : items) out.push_back(actors::to_outbound(std::move(o)));
     caf::anon_send(actors::lookup(*system_ptr, actors::outbox_name()), send_atom::value,
                    std::move(out));
   };
-  api->cancel_outbound = [&system_ptr](const std::string& conversation_id) {
-    if (system_ptr)
-      caf::anon_send(actors::lookup(*system_ptr, actors::outbox_name()), cancel_atom::value,
+  api->cancel_outbound = [&system_ptr, &cluster](const std::string& conversation_id) {
+    if (!system_ptr) return;
+    caf::anon_send(actors::lookup(*system_ptr, actors::outbox_name()), cancel_atom::value,
+                   conversation_id);
+    if (cluster.enabled())  // the bubbles may wait in another node's outbox
+      caf::anon_send(actors::lookup(*system_ptr, actors::tenants_name()), cancel_atom::value,
                      conversation_id);
   };
   io::add_admin_routes(routes, api);
@@ -368,6 +370,7 @@ int run_node(node_config& cfg) {
     });
   };
   io::add_actor_routes(routes, actor_api, api);
+  io::add_cluster_routes(routes, cluster.routes(&system_ptr), api);
   if (cfg.admin_token.empty())
     log->warn("no admin token configured (PARLEY_ADMIN_TOKEN): the admin API refuses every call");
 
@@ -427,6 +430,13 @@ int run_node(node_config& cfg) {
   int code = exit_ok;
   {
     caf::actor_system system{cfg};
+    if (auto err = cluster.start(system); !err.empty()) {
+      log->critical("cannot join the cluster: {}", err);
+      server.stop(std::chrono::milliseconds{0});
+      pool.stop();
+      return exit_bind_failed;
+    }
+    cluster.fill(svc);
     supervision::supervisor_spec root;
     root.name = "node";
     auto placeholder = [](const char* kind) {
@@ -439,7 +449,8 @@ int run_node(node_config& cfg) {
          [svc](caf::actor_system& sys) { return actors::spawn_outbox(sys, svc); }},
         {"llm", supervision::restart_type::permanent, placeholder("llm")},
         {"analytics", supervision::restart_type::permanent, placeholder("analytics")},
-        {"cluster", supervision::restart_type::permanent, placeholder("cluster")},
+        {"cluster", supervision::restart_type::permanent,
+         [svc](caf::actor_system& sys) { return actors::spawn_cluster_agent(sys, svc); }},
         {"federation", supervision::restart_type::permanent, placeholder("federation")},
         {"tenants", supervision::restart_type::permanent,
          [svc](caf::actor_system& sys) { return actors::spawn_tenants(sys, svc); }},
@@ -457,7 +468,8 @@ int run_node(node_config& cfg) {
            !actors::lookup(system, actors::outbox_name()))
       std::this_thread::sleep_for(std::chrono::milliseconds{1});
     system_ptr = &system;
-    recover(pool, system, *log);
+    // In a cluster the tenants router recovers what this node owns once it has joined.
+    if (!cluster.enabled()) recover(pool, system, *log);
     started = true;
     log->info("node {} ready", cfg.node);
 
@@ -469,6 +481,7 @@ int run_node(node_config& cfg) {
     inbox.stop();  // everything acknowledged is committed; new work is refused
     root_handle = nullptr;
     supervision::stop_and_wait(system, root_sup);
+    cluster.stop(system);
     system.registry().erase(actors::tenants_name());
     system.registry().erase(actors::outbox_name());
     http.stop();

@@ -141,7 +141,9 @@ void scratch_postgres::stop() {
 
 parleyd::parleyd(const std::string& db_url, std::map<std::string, std::string> env,
                  std::vector<std::string> args) {
-  port_ = free_port();
+  // A cluster test gives each node the port its cluster.conf names.
+  auto given = env.find("PARLEY_HTTP_PORT");
+  port_ = given != env.end() ? std::stoi(given->second) : free_port();
   log_path_ = scratch_path("parleyd") + ".log";
   env.emplace("PARLEY_DATABASE_URL", db_url);
   env.emplace("PARLEY_HTTP_PORT", std::to_string(port_));

@@ -35,6 +35,8 @@ class child_process {
 
 /// A TCP port that was free a moment ago (bound to port 0 and released).
 int free_port();
+/// True when nothing listens on (or holds) loopback `port` right now.
+bool port_is_free(int port);
 
 /// Runs a shell command; returns its stdout (trimmed). Throws on a non-zero exit.
 std::string run_command(const std::string& cmd);

@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "persistence/conversation_store.hpp"
 #include "persistence/lease_store.hpp"
 #include "persistence/migrator.hpp"
 #include "tests/support/node.hpp"
@@ -177,4 +178,85 @@ TEST_F(lease_store, bad_ids_are_no_lease_and_unknown_tenants_are_refused) {
   ASSERT_EQ(acquire_lease(c, tenant, "node1", 10000), 1);
   as_platform("DELETE FROM tenants WHERE id = '" + tenant + "'");
   EXPECT_TRUE(leases_of(c, "node1").empty());
+}
+
+TEST_F(lease_store, take_lease_names_the_previous_holder) {
+  auto& c = *conn;
+  auto first = take_lease(c, tenant, "node1", 10000);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->previous_node, "");
+  ASSERT_TRUE(release_lease(c, tenant, "node1", first->epoch));
+  auto second = take_lease(c, tenant, "node2", 10000);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->epoch, first->epoch + 1);
+  EXPECT_EQ(second->previous_node, "node1");
+}
+
+TEST_F(lease_store, renew_leases_extends_only_the_listed_live_leases_of_the_node) {
+  auto& c = *conn;
+  auto other = new_tenant();
+  auto lapsed = new_tenant();
+  ASSERT_TRUE(acquire_lease(c, tenant, "node1", 300));
+  ASSERT_TRUE(acquire_lease(c, other, "node1", 300));
+  ASSERT_TRUE(acquire_lease(c, lapsed, "node1", 1));
+  std::this_thread::sleep_for(20ms);
+  auto renewed = renew_leases(c, "node1", {tenant, lapsed, "not-a-uuid"}, 10000);
+  ASSERT_EQ(renewed.size(), 1u);  // `other` was not listed, `lapsed` had expired
+  EXPECT_EQ(renewed[0].first, tenant);
+  std::this_thread::sleep_for(400ms);
+  EXPECT_TRUE(lease_valid(c, tenant, "node1", 1));
+  EXPECT_FALSE(lease_valid(c, other, "node1", 1));
+  EXPECT_EQ(renew_leases(c, "node2", {tenant}, 10000).size(), 0u);
+}
+
+TEST_F(lease_store, release_all_leases_hands_back_every_live_lease_of_a_node) {
+  auto& c = *conn;
+  auto other = new_tenant();
+  ASSERT_TRUE(acquire_lease(c, tenant, "node1", 10000));
+  ASSERT_TRUE(acquire_lease(c, other, "node2", 10000));
+  EXPECT_EQ(release_all_leases(c, "node1"), 1);
+  EXPECT_EQ(acquire_lease(c, tenant, "node3", 10000), 2);  // at once, no expiry to wait for
+  EXPECT_TRUE(lease_valid(c, other, "node2", 1));
+}
+
+TEST_F(lease_store, a_reply_is_stored_only_under_the_live_epoch) {
+  auto& c = *conn;
+  auto channel = as_platform("INSERT INTO channels (tenant_id, type, phone_number_id, app_secret, "
+                             "verify_token, access_token) VALUES ('" +
+                             tenant + "', 'whatsapp', 'p1', 's', 'v', 'a') RETURNING id");
+  auto conversation =
+      as_platform("INSERT INTO conversations (tenant_id, channel_id, customer) VALUES ('" + tenant +
+                  "', '" + channel + "', '1650') RETURNING id");
+  auto inbound = as_platform(
+      "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
+      "provider_id) VALUES ('" +
+      tenant + "', '" + conversation + "', 'in', 'text', 'hola', 'received', 'wamid.1') RETURNING id");
+  ASSERT_EQ(acquire_lease(c, tenant, "node1", 10000), 1);
+  ASSERT_TRUE(release_lease(c, tenant, "node1", 1));
+  ASSERT_EQ(acquire_lease(c, tenant, "node2", 10000), 2);
+
+  reply_plan plan;
+  plan.tenant_id = tenant;
+  plan.conversation_id = conversation;
+  plan.inbound_ids = {std::stoll(inbound)};
+  plan.idempotency_key = inbound;
+  plan.bubbles = {"¡Hola!"};
+  plan.lease_node = "node1";  // the old holder, still running by its own view
+  plan.lease_epoch = 1;
+  auto stale = store_reply(c, plan);
+  EXPECT_TRUE(stale.fenced);
+  EXPECT_TRUE(stale.to_send.empty());
+  auto count = [&](const std::string& where) {
+    return as_platform("SELECT count(*) FROM messages WHERE " + where);
+  };
+  EXPECT_EQ(count("direction = 'out'"), "0");
+  EXPECT_EQ(count("direction = 'in' AND status = 'received'"), "1");
+
+  plan.lease_node = "node2";
+  plan.lease_epoch = 2;
+  auto fresh = store_reply(c, plan);
+  EXPECT_FALSE(fresh.fenced);
+  EXPECT_EQ(fresh.to_send.size(), 1u);
+  EXPECT_EQ(count("direction = 'out'"), "1");
+  EXPECT_EQ(count("direction = 'in' AND status = 'processed'"), "1");
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "supervisors/cluster/membership.hpp"
+#include "supervisors/cluster/placement_view.hpp"
 #include "supervisors/cluster/rendezvous.hpp"
 
 using namespace parley::cluster;
@@ -239,4 +240,36 @@ TEST(membership, a_failure_timeout_shorter_than_two_intervals_goes_straight_to_d
   m.on_heartbeat("node2", 5, t0);
   m.on_heartbeat("node3", 9, t0);
   EXPECT_EQ(str(m.tick(t0 + 151ms)), "node2:up->down@5 node3:up->down@9 ");
+}
+
+TEST(placement_view, joins_when_no_peer_is_joining_and_owns_by_rendezvous) {
+  parley::cluster::placement_view pv{"node1"};
+  EXPECT_FALSE(pv.joined());
+  EXPECT_EQ(pv.owner_of("t1"), "node1");  // alone until told otherwise
+  parley::cluster::cluster_view v;
+  v.self = "node1";
+  auto status = [](std::string name, parley::cluster::node_state s) {
+    parley::cluster::node_status n;
+    n.name = std::move(name);
+    n.state = s;
+    return n;
+  };
+  using parley::cluster::node_state;
+  v.nodes = {status("node1", node_state::up), status("node2", node_state::joining),
+             status("node3", node_state::up)};
+  pv.set(v);
+  EXPECT_FALSE(pv.joined());
+  auto g = pv.generation();
+  v.nodes[1].state = node_state::down;
+  pv.set(v);
+  EXPECT_TRUE(pv.joined());
+  EXPECT_EQ(pv.generation(), g);  // node2 was never up: same placement set
+  EXPECT_EQ(pv.nodes_up(), (std::vector<std::string>{"node1", "node3"}));
+  EXPECT_FALSE(pv.is_up("node2"));
+  for (const char* t : {"a", "b", "c", "d"})
+    EXPECT_EQ(pv.owner_of(t), parley::cluster::owner_of(t, {"node1", "node3"}));
+  v.nodes[1].state = node_state::suspect;  // suspicion keeps a node in the set
+  pv.set(v);
+  EXPECT_EQ(pv.generation(), g + 1);
+  EXPECT_TRUE(pv.is_up("node2"));
 }

@@ -42,6 +42,10 @@ struct outbox_state {
   std::unordered_map<std::string, std::deque<outbound_msg>> queues;  // by conversation
   std::unordered_set<std::string> busy;                              // conversation in flight
   std::unordered_set<int64_t> known;                                 // queued or in flight
+  // Finished lately: their outcome may not be committed yet, so a sweep reading 'pending' rows
+  // must not queue them again. Bounded FIFO.
+  std::unordered_set<int64_t> finished;
+  std::deque<int64_t> finished_order;
   std::deque<std::string> ready;  // conversations waiting for a send slot
   std::size_t in_flight = 0;
   std::mt19937_64 rng{std::random_device{}()};
@@ -92,7 +96,13 @@ void finish(self_ptr self, const services& svc, const std::string& conv) {
   auto& st = self->state;
   auto& q = st.queues[conv];
   if (!q.empty()) {
-    st.known.erase(q.front().id);
+    auto id = q.front().id;
+    st.known.erase(id);
+    if (st.finished.insert(id).second) st.finished_order.push_back(id);
+    if (st.finished_order.size() > 65536) {
+      st.finished.erase(st.finished_order.front());
+      st.finished_order.pop_front();
+    }
     q.pop_front();
   }
   st.busy.erase(conv);
@@ -182,6 +192,7 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
         [self, svc](send_atom, std::vector<outbound_msg>& batch) {
           auto& st = self->state;
           for (auto& m : batch) {
+            if (st.finished.count(m.id) != 0) continue;   // sent (or given up) just now
             if (!st.known.insert(m.id).second) continue;  // queued already (recovery overlap)
             auto conv = m.conversation_id;
             auto& q = st.queues[conv];

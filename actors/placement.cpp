@@ -260,7 +260,9 @@ void renew(self_ptr self, const services& svc) {
 // replies anyway, and another node may take it once the lease has expired there.
 void stop_expired(self_ptr self, const services& svc) {
   auto& st = self->state;
-  auto margin = svc.cluster.lease_ttl / 5;
+  // The database keeps the lease ttl from when it ran the renewal, which is after we sent it:
+  // stopping a tenth of the lifetime early leaves room for the kill to land.
+  auto margin = svc.cluster.lease_ttl / 10;
   auto now = steady::now();
   for (auto& [id, e] : st.placed) {
     if (e.state != phase::running || now < e.valid_until - margin) continue;
@@ -330,7 +332,8 @@ void route(self_ptr self, const services& svc, inbound_msg&& m, int32_t attempt)
     hold(st.placed[tenant_id], std::move(m));
     return acquire(self, svc, tenant_id);
   }
-  if (it->second.state == phase::running) return deliver_local(self, svc, std::move(m));
+  if (it->second.state == phase::running)
+    return deliver_local(self, svc, std::move(m), it->second.epoch);
   hold(it->second, std::move(m));
 }
 
@@ -409,7 +412,8 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
         stop_expired(self, svc);
       },
       [self, svc](sweep_atom) {
-        find_work(self, svc, svc.cluster.sweep_interval);
+        // Older than two intervals: messages merely waiting in a burst window are left alone.
+        find_work(self, svc, 2 * svc.cluster.sweep_interval);
         self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
       },
       [self, svc](work_atom, std::vector<placed_tenant>& tenants) {
@@ -422,8 +426,12 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
             st.placed[t.tenant_id];
             acquire(self, svc, t.tenant_id);
           } else if (it->second.state == phase::running) {
+            // Stranded work: inbound messages that never reached an actor, and bubbles whose
+            // conversation ended (a handover, a lapsed lease) between storing and queueing
+            // them. The outbox skips bubbles it already holds.
             auto running = st.tenants.find(t.tenant_id);
             if (running != st.tenants.end()) self->send(running->second, sweep_atom::value);
+            resume_outbox(svc, self->system(), t.tenant_id);
           }
         }
       },

@@ -81,8 +81,8 @@ void touch(self_ptr self, const services& svc, const std::string& tenant_id,
 
 }  // namespace
 
-void deliver_local(self_ptr self, const services& svc, inbound_msg&& m) {
-  auto t = tenant_for(self, svc, m.tenant_id, 0);
+void deliver_local(self_ptr self, const services& svc, inbound_msg&& m, int64_t epoch) {
+  auto t = tenant_for(self, svc, m.tenant_id, epoch);
   touch(self, svc, m.tenant_id, m.conversation_id);
   self->send(t, std::move(m));
 }

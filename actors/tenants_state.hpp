@@ -60,8 +60,8 @@ using tenants_ptr = caf::stateful_actor<tenants_state>*;
 /// lease, 0 on a single node).
 caf::actor tenant_for(tenants_ptr self, const services& svc, const std::string& tenant_id,
                       int64_t epoch = 0);
-/// Hands an inbound message to its (running) tenant and keeps the LRU.
-void deliver_local(tenants_ptr self, const services& svc, inbound_msg&& m);
+/// Hands an inbound message to its tenant (spawned with `epoch` if needed) and keeps the LRU.
+void deliver_local(tenants_ptr self, const services& svc, inbound_msg&& m, int64_t epoch = 0);
 
 // placement.cpp
 bool clustered(const services& svc);

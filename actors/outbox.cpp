@@ -8,6 +8,7 @@
 // own threads and reports back as a message.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <deque>
 #include <pqxx/pqxx>
@@ -43,9 +44,10 @@ struct outbox_state {
   std::unordered_set<std::string> busy;                              // conversation in flight
   std::unordered_set<int64_t> known;                                 // queued or in flight
   // Finished lately: their outcome may not be committed yet, so a sweep reading 'pending' rows
-  // must not queue them again. Bounded FIFO.
-  std::unordered_set<int64_t> finished;
-  std::deque<int64_t> finished_order;
+  // must not queue them again. A ring allocated once: per-bubble nodes would pin heap pages
+  // that malloc_trim must give back after a mass passivation.
+  std::vector<int64_t> finished = std::vector<int64_t>(8192, 0);
+  std::size_t finished_next = 0;
   std::deque<std::string> ready;  // conversations waiting for a send slot
   std::size_t in_flight = 0;
   std::mt19937_64 rng{std::random_device{}()};
@@ -98,11 +100,7 @@ void finish(self_ptr self, const services& svc, const std::string& conv) {
   if (!q.empty()) {
     auto id = q.front().id;
     st.known.erase(id);
-    if (st.finished.insert(id).second) st.finished_order.push_back(id);
-    if (st.finished_order.size() > 65536) {
-      st.finished.erase(st.finished_order.front());
-      st.finished_order.pop_front();
-    }
+    st.finished[st.finished_next++ % st.finished.size()] = id;
     q.pop_front();
   }
   st.busy.erase(conv);
@@ -189,10 +187,19 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
         "parley_reply_e2e_seconds",
         "From webhook acknowledgement to the reply accepted by the channel API.");
     return {
+        [self, svc](resume_atom, std::vector<outbound_msg>& batch) {
+          // Bubbles a sweep read as pending: skip those finished lately (rare; a linear scan).
+          auto& f = self->state.finished;
+          batch.erase(std::remove_if(batch.begin(), batch.end(),
+                                     [&f](const outbound_msg& m) {
+                                       return std::find(f.begin(), f.end(), m.id) != f.end();
+                                     }),
+                      batch.end());
+          self->send(self, send_atom::value, std::move(batch));
+        },
         [self, svc](send_atom, std::vector<outbound_msg>& batch) {
           auto& st = self->state;
           for (auto& m : batch) {
-            if (st.finished.count(m.id) != 0) continue;   // sent (or given up) just now
             if (!st.known.insert(m.id).second) continue;  // queued already (recovery overlap)
             auto conv = m.conversation_id;
             auto& q = st.queues[conv];

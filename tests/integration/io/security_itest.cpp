@@ -187,7 +187,8 @@ TEST_F(security, rotation_keeps_the_old_key_for_the_grace_period_then_ends_it) {
 }
 
 TEST_F(security, forged_expired_and_tampered_tokens_are_refused) {
-  start({"--parley.token-ttl=1s"});
+  // Expiry has one-second granularity: 2 s leaves at least a second for the checks below.
+  start({"--parley.token-ttl=2s"});
   auto token = token_for(key_for(a_.tenant_id));
   auto target = "/v1/tenants/" + a_.tenant_id + "/conversations";
   ASSERT_EQ(as(port(), token, "GET", target).status, 200);
@@ -207,7 +208,7 @@ TEST_F(security, forged_expired_and_tampered_tokens_are_refused) {
       http_call("POST", port(), "/v1/token/validate", R"({"token":")" + token + R"("})");
   EXPECT_EQ(validate.status, 200) << validate.body;
   EXPECT_NE(validate.body.find(R"("valid":true)"), std::string::npos);
-  std::this_thread::sleep_for(2200ms);
+  std::this_thread::sleep_for(3200ms);
   EXPECT_EQ(as(port(), token, "GET", target).status, 401);
   EXPECT_EQ(
       http_call("POST", port(), "/v1/token/validate", R"({"token":")" + token + R"("})").status,
@@ -354,10 +355,10 @@ TEST_F(security, every_security_relevant_action_leaves_an_audit_row) {
   as(port(), token, "GET", "/v1/tenants/" + b_.tenant_id);
   admin_call(port(), "PUT", "/v1/tenants/" + a_.tenant_id, R"({"name":"Audited"})");
   // Audit rows are written off the request path, on different pool threads: wait for all.
-  const std::vector<std::string> expected{
-      "tenant.created:ok", "credentials.generated:ok", "credentials.rotated:ok",
-      "token.issued:ok",   "token.denied:denied",      "permission.denied:denied",
-      "tenant.updated:ok"};
+  const std::vector<std::string> expected{"tenant.created:ok",      "credentials.generated:ok",
+                                          "credentials.rotated:ok", "token.issued:ok",
+                                          "token.denied:denied",    "permission.denied:denied",
+                                          "tenant.updated:ok"};
   auto all_there = [&] {
     auto actions = audit_actions();
     for (const auto& a : expected)

@@ -112,6 +112,18 @@ void finish(self_ptr self, const services& svc, const std::string& conv) {
   pump(self, svc);
 }
 
+void enqueue(self_ptr self, const services& svc, std::vector<outbound_msg>& batch) {
+  auto& st = self->state;
+  for (auto& m : batch) {
+    if (!st.known.insert(m.id).second) continue;  // queued already (recovery overlap)
+    auto conv = m.conversation_id;
+    auto& q = st.queues[conv];
+    q.push_back(std::move(m));
+    if (q.size() == 1 && !st.busy.count(conv)) st.ready.push_back(conv);
+  }
+  pump(self, svc);
+}
+
 void db_write(const services& svc, std::function<void(pqxx::connection&)> work) {
   svc.db->submit(std::move(work), [](const std::string& why) {
     // The row stays pending and is sent again after a restart: at least once, never lost.
@@ -195,19 +207,9 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
                                        return std::find(f.begin(), f.end(), m.id) != f.end();
                                      }),
                       batch.end());
-          self->send(self, send_atom::value, std::move(batch));
+          enqueue(self, svc, batch);
         },
-        [self, svc](send_atom, std::vector<outbound_msg>& batch) {
-          auto& st = self->state;
-          for (auto& m : batch) {
-            if (!st.known.insert(m.id).second) continue;  // queued already (recovery overlap)
-            auto conv = m.conversation_id;
-            auto& q = st.queues[conv];
-            q.push_back(std::move(m));
-            if (q.size() == 1 && !st.busy.count(conv)) st.ready.push_back(conv);
-          }
-          pump(self, svc);
-        },
+        [self, svc](send_atom, std::vector<outbound_msg>& batch) { enqueue(self, svc, batch); },
         [self, svc](result_atom, int64_t id, const std::string& conv, int32_t status,
                     const std::string& body, const std::string& error) {
           on_result(self, svc, id, conv, status, body, error);

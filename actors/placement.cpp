@@ -172,6 +172,28 @@ void route_all(self_ptr self, const services& svc, std::vector<inbound_msg> msgs
   for (auto& m : msgs) route(self, svc, std::move(m));
 }
 
+// The tenant is no longer placed here: forget it and route what it held again.
+void unplace(self_ptr self, const services& svc,
+             std::unordered_map<std::string, placement_entry>::iterator it) {
+  auto held = std::move(it->second.pending);
+  self->state.placed.erase(it);
+  route_all(self, svc, std::move(held));
+}
+
+// A one-way notice for a tenant (knowledge or settings changed): to its actor if it runs here,
+// and to its owner when that is another node, whose router delivers it the same way.
+template <class Atom>
+void notify_tenant(self_ptr self, const services& svc, Atom a, const std::string& tenant_id,
+                   bool forwarded) {
+  auto running = self->state.tenants.find(tenant_id);
+  if (running != self->state.tenants.end()) self->send(running->second, a);
+  if (forwarded) return;
+  auto owner = owner_of(svc, tenant_id);
+  if (owner != self_node(svc))
+    self->send(svc.cluster.gateway, cluster::forward_atom::value, owner,
+               caf::make_message(forwarded_atom::value, a, tenant_id));
+}
+
 // Handover: the tenant now belongs elsewhere. Its actors stop; once they are gone the lease is
 // released (on_tenant_down) and the new owner replays what they left unanswered.
 void give_up(self_ptr self, const services& svc, const std::string& tenant_id) {
@@ -181,9 +203,7 @@ void give_up(self_ptr self, const services& svc, const std::string& tenant_id) {
   auto& e = it->second;
   if (e.state == phase::acquiring) {
     if (e.acquire_in_flight) return;  // decided when the answer comes
-    auto held = std::move(e.pending);
-    st.placed.erase(it);
-    return route_all(self, svc, std::move(held));
+    return unplace(self, svc, it);
   }
   if (e.state == phase::running) {
     e.state = phase::releasing;
@@ -206,11 +226,7 @@ void on_lease(self_ptr self, const services& svc, const std::string& tenant_id, 
   bool mine = owner_of(svc, tenant_id) == self_node(svc);
   if (!wanted || !mine) {
     if (epoch > 0) release(self, svc, tenant_id, epoch);
-    if (it != st.placed.end() && it->second.state == phase::acquiring) {
-      auto held = std::move(it->second.pending);
-      st.placed.erase(it);
-      route_all(self, svc, std::move(held));
-    }
+    if (wanted) unplace(self, svc, it);
     return;
   }
   auto& e = it->second;
@@ -391,9 +407,7 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
         auto& st = self->state;
         auto it = st.placed.find(tenant_id);
         if (it == st.placed.end() || it->second.state != phase::releasing) return;
-        auto held = std::move(it->second.pending);
-        st.placed.erase(it);
-        route_all(self, svc, std::move(held));
+        unplace(self, svc, it);
       },
       [self, svc](renew_atom) {
         stop_expired(self, svc);
@@ -454,28 +468,16 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
         return admit_at(self, running->second);
       },
       [self, svc](kb_changed_atom a, const std::string& tenant_id) {
-        auto running = self->state.tenants.find(tenant_id);
-        if (running != self->state.tenants.end()) self->send(running->second, a);
-        auto owner = owner_of(svc, tenant_id);
-        if (owner != self_node(svc))
-          self->send(svc.cluster.gateway, cluster::forward_atom::value, owner,
-                     caf::make_message(forwarded_atom::value, a, tenant_id));
+        notify_tenant(self, svc, a, tenant_id, false);
       },
       [self, svc](changed_atom a, const std::string& tenant_id) {
-        auto running = self->state.tenants.find(tenant_id);
-        if (running != self->state.tenants.end()) self->send(running->second, a);
-        auto owner = owner_of(svc, tenant_id);
-        if (owner != self_node(svc))
-          self->send(svc.cluster.gateway, cluster::forward_atom::value, owner,
-                     caf::make_message(forwarded_atom::value, a, tenant_id));
+        notify_tenant(self, svc, a, tenant_id, false);
       },
-      [self](forwarded_atom, kb_changed_atom a, const std::string& tenant_id) {
-        auto running = self->state.tenants.find(tenant_id);
-        if (running != self->state.tenants.end()) self->send(running->second, a);
+      [self, svc](forwarded_atom, kb_changed_atom a, const std::string& tenant_id) {
+        notify_tenant(self, svc, a, tenant_id, true);
       },
-      [self](forwarded_atom, changed_atom a, const std::string& tenant_id) {
-        auto running = self->state.tenants.find(tenant_id);
-        if (running != self->state.tenants.end()) self->send(running->second, a);
+      [self, svc](forwarded_atom, changed_atom a, const std::string& tenant_id) {
+        notify_tenant(self, svc, a, tenant_id, true);
       },
       [self, svc](cancel_atom a, const std::string& conversation_id) {
         // A person took a conversation over: every node's outbox drops its pending bubbles.

@@ -4,16 +4,16 @@
 #include <pqxx/pqxx>
 
 #include "persistence/admin_store.hpp"
+#include "persistence/sql_text.hpp"
 
 namespace parley::persistence {
 
 namespace {
 
-constexpr const char* lease_columns =
+const std::string lease_columns =
     "tenant_id::text, node, epoch, "
-    "(extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint, "
-    "to_char(acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-    "to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+    "(extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint, " +
+    iso("acquired_at") + ", " + iso("expires_at");
 
 lease to_lease(const pqxx::row& r) {
   return lease{r[0].c_str(),       r[1].c_str(), r[2].as<int64_t>(),

@@ -112,6 +112,26 @@ reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
       "WHERE id = $1 FOR UPDATE",
       plan.conversation_id);
   out.locked = lock[0].as<bool>();
+  auto pending_of_key = [&] {
+    for (const auto& r : tx.exec_params(std::string{"SELECT "} + outbound_columns + outbound_joins +
+                                            " WHERE m.tenant_id = $1 AND m.direction = 'out' AND "
+                                            "m.idempotency_key = $2 AND m.status = 'pending' "
+                                            "ORDER BY m.bubble",
+                                        plan.tenant_id, plan.idempotency_key))
+      out.to_send.push_back(to_outbound(r));
+  };
+  // The turn claims its messages first: when none is left to claim, they were answered already
+  // (by an earlier attempt, or by a turn that got them by another route) and nothing is stored.
+  auto claimed = tx.exec_params(
+      "UPDATE messages SET status = 'processed', processed_at = now() "
+      "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received'",
+      id_array(plan.inbound_ids));
+  if (!plan.inbound_ids.empty() && claimed.affected_rows() == 0) {
+    out.answered_already = true;
+    if (!out.locked) pending_of_key();
+    tx.commit();
+    return out;
+  }
   out.escalated = plan.escalate && !out.locked;
   if (!out.locked) {
     auto author = plan.escalate ? "system" : "bot";
@@ -141,10 +161,6 @@ reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
   tx.exec_params("UPDATE conversations SET customer_turns = customer_turns + 1 WHERE id = $1",
                  plan.conversation_id);
   tx.exec_params(
-      "UPDATE messages SET status = 'processed', processed_at = now() "
-      "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received'",
-      id_array(plan.inbound_ids));
-  tx.exec_params(
       "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
       "'message.processed', jsonb_build_object('messages', $3::bigint[], 'bubbles', $4::int, "
       "'confidence', $5::float8, 'fallback', $6::bool, 'silenced', $7::bool, 'escalated', "
@@ -152,14 +168,7 @@ reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
       plan.tenant_id, plan.conversation_id, id_array(plan.inbound_ids),
       static_cast<int>(out.locked ? 0 : plan.bubbles.size()), plan.confidence, plan.fallback,
       out.locked, out.escalated);
-  if (!out.locked && !plan.bubbles.empty()) {
-    for (const auto& r : tx.exec_params(std::string{"SELECT "} + outbound_columns + outbound_joins +
-                                            " WHERE m.tenant_id = $1 AND m.direction = 'out' AND "
-                                            "m.idempotency_key = $2 AND m.status = 'pending' "
-                                            "ORDER BY m.bubble",
-                                        plan.tenant_id, plan.idempotency_key))
-      out.to_send.push_back(to_outbound(r));
-  }
+  if (!out.locked && !plan.bubbles.empty()) pending_of_key();
   tx.commit();
   return out;
 }

@@ -73,6 +73,10 @@ struct reply_outcome {
   bool locked = false;     ///< a human holds the conversation: nothing was queued
   bool escalated = false;  ///< this turn handed the conversation to a person
   bool fenced = false;     ///< the lease is gone: nothing was written, another node owns the tenant
+  /// Every message of the turn was answered already (a retried store, or a message that reached
+  /// the conversation twice by two routes): nothing new was stored; to_send holds the bubbles
+  /// of this idempotency key still pending, if any.
+  bool answered_already = false;
   std::vector<outbound_item> to_send;  ///< bubbles still pending, in order
 };
 

@@ -17,7 +17,7 @@ action conversation_logic::on_loaded(int64_t override_until_ms, std::vector<cont
 action conversation_logic::on_message(incoming m, int64_t now_ms) {
   action ignored;
   ignored.ignored = true;
-  if (m.id <= last_done_id_) return ignored;  // answered already (a replay or a duplicate route)
+  if (taken(m.id)) return ignored;  // answered already (a replay or a duplicate route)
   auto pos = std::lower_bound(pending_.begin(), pending_.end(), m.id,
                               [](const incoming& x, int64_t id) { return x.id < id; });
   if (pos != pending_.end() && pos->id == m.id) return ignored;  // queued already
@@ -51,11 +51,16 @@ action conversation_logic::on_turn_failed(int64_t now_ms) {
   if (!busy_) return {};
   busy_ = false;
   // Put the turn back in front, in order, and let it be taken again.
+  for (const auto& m : current_.messages)
+    taken_.erase(std::remove(taken_.begin(), taken_.end(), m.id), taken_.end());
   for (auto it = current_.messages.rbegin(); it != current_.messages.rend(); ++it)
     pending_.push_front(std::move(*it));
-  last_done_id_ = pending_.empty() ? last_done_id_ : pending_.front().id - 1;
   current_ = turn{};
   return schedule(now_ms);
+}
+
+bool conversation_logic::taken(int64_t id) const {
+  return std::find(taken_.rbegin(), taken_.rend(), id) != taken_.rend();
 }
 
 action conversation_logic::schedule(int64_t now_ms) {
@@ -89,7 +94,8 @@ action conversation_logic::begin_turn(int64_t now_ms) {
     current_.messages.push_back(std::move(m));
     pending_.pop_front();
   }
-  last_done_id_ = current_.last_id();
+  for (const auto& m : current_.messages) taken_.push_back(m.id);
+  while (taken_.size() > 512) taken_.pop_front();
   action a;
   a.what = action::start_turn;
   a.next = current_;

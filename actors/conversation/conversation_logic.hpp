@@ -77,18 +77,22 @@ class conversation_logic {
     return pending_.size() + (busy_ ? current_.messages.size() : 0);
   }
   [[nodiscard]] const std::deque<context_line>& context() const { return context_; }
-  [[nodiscard]] int64_t last_done_id() const { return last_done_id_; }
 
  private:
   action schedule(int64_t now_ms);
   action begin_turn(int64_t now_ms);
   void remember(context_line line);
+  [[nodiscard]] bool taken(int64_t id) const;
 
   logic_settings settings_;
   bool loaded_ = false;
   bool busy_ = false;
   int64_t override_until_ms_ = 0;
-  int64_t last_done_id_ = 0;  // highest id answered (or taken into the current turn)
+  // Ids this instance took into turns, latest last (bounded): a message routed twice, or
+  // replayed while its turn runs, is ignored. A late message (an id below ones answered, come
+  // by a slower route between nodes) is still answered; store_reply refuses a second answer
+  // for a message answered elsewhere.
+  std::deque<int64_t> taken_;
   std::deque<incoming> pending_;
   turn current_;
   std::deque<context_line> context_;

@@ -221,16 +221,18 @@ TEST_F(lease_store, release_all_leases_hands_back_every_live_lease_of_a_node) {
 
 TEST_F(lease_store, a_reply_is_stored_only_under_the_live_epoch) {
   auto& c = *conn;
-  auto channel = as_platform("INSERT INTO channels (tenant_id, type, phone_number_id, app_secret, "
-                             "verify_token, access_token) VALUES ('" +
-                             tenant + "', 'whatsapp', 'p1', 's', 'v', 'a') RETURNING id");
+  auto channel = as_platform(
+      "INSERT INTO channels (tenant_id, type, phone_number_id, app_secret, "
+      "verify_token, access_token) VALUES ('" +
+      tenant + "', 'whatsapp', 'p1', 's', 'v', 'a') RETURNING id");
   auto conversation =
       as_platform("INSERT INTO conversations (tenant_id, channel_id, customer) VALUES ('" + tenant +
                   "', '" + channel + "', '1650') RETURNING id");
   auto inbound = as_platform(
       "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
       "provider_id) VALUES ('" +
-      tenant + "', '" + conversation + "', 'in', 'text', 'hola', 'received', 'wamid.1') RETURNING id");
+      tenant + "', '" + conversation +
+      "', 'in', 'text', 'hola', 'received', 'wamid.1') RETURNING id");
   ASSERT_EQ(acquire_lease(c, tenant, "node1", 10000), 1);
   ASSERT_TRUE(release_lease(c, tenant, "node1", 1));
   ASSERT_EQ(acquire_lease(c, tenant, "node2", 10000), 2);
@@ -259,4 +261,18 @@ TEST_F(lease_store, a_reply_is_stored_only_under_the_live_epoch) {
   EXPECT_EQ(fresh.to_send.size(), 1u);
   EXPECT_EQ(count("direction = 'out'"), "1");
   EXPECT_EQ(count("direction = 'in' AND status = 'processed'"), "1");
+
+  // The same store again (a retry after a lost answer): nothing new, the pending bubble back.
+  auto retried = store_reply(c, plan);
+  EXPECT_TRUE(retried.answered_already);
+  EXPECT_EQ(retried.to_send.size(), 1u);
+  // The message again in another turn (it reached the conversation by a second route):
+  // no second answer.
+  plan.idempotency_key = "another-turn";
+  plan.bubbles = {"¡Hola otra vez!"};
+  auto twice = store_reply(c, plan);
+  EXPECT_TRUE(twice.answered_already);
+  EXPECT_TRUE(twice.to_send.empty());
+  EXPECT_EQ(count("direction = 'out'"), "1");
+  EXPECT_EQ(as_platform("SELECT customer_turns FROM conversations"), "1");
 }

@@ -77,6 +77,29 @@ TEST(conversation_logic, duplicates_and_replays_are_ignored_and_order_is_by_id) 
   EXPECT_EQ(l.queued(), 0u);
 }
 
+TEST(conversation_logic, a_late_message_below_answered_ones_is_still_answered) {
+  // In a cluster a message can come by a slower route (a forward retried after a partition)
+  // after a later one was answered: it is answered too, not taken for a replay.
+  auto l = ready(0ms);
+  ASSERT_EQ(l.on_message(msg(5, "later", 0), 0).what, action::start_turn);
+  l.on_turn_done({"ok"}, 10);
+  auto late = l.on_message(msg(3, "earlier", 20), 20);
+  ASSERT_EQ(late.what, action::start_turn);
+  EXPECT_EQ(late.next.text, "earlier");
+  EXPECT_TRUE(l.on_message(msg(3, "earlier", 30), 30).ignored);  // its turn is running
+  l.on_turn_done({"ok"}, 40);
+  EXPECT_TRUE(l.on_message(msg(5, "later", 50), 50).ignored);
+  EXPECT_TRUE(l.on_message(msg(3, "earlier", 50), 50).ignored);
+}
+
+TEST(conversation_logic, a_failed_turn_can_be_taken_again_after_a_replay) {
+  auto l = ready(0ms);
+  ASSERT_EQ(l.on_message(msg(1, "a", 0), 0).what, action::start_turn);
+  l.on_turn_failed(10);  // back in the queue and taken again at once (no window)
+  EXPECT_TRUE(l.on_message(msg(1, "a", 20), 20).ignored);  // the replay finds it held
+  EXPECT_EQ(l.held(), 1u);
+}
+
 TEST(conversation_logic, messages_queue_until_the_state_is_loaded) {
   conversation_logic l{logic_settings{0ms, 20}};
   EXPECT_EQ(l.on_message(msg(1, "hola", 0), 0).what, action::none);

@@ -134,10 +134,21 @@ void forward(self_ptr self, const services& svc, const std::string& owner, inbou
                                           msg.tenant_id, self->system().render(err));
                 return;
               }
+              auto& st = self->state;
+              st.retrying.emplace_back(std::move(msg), attempt + 1);
+              if (st.retry_scheduled) return;
+              st.retry_scheduled = true;
               auto delay = std::min<int64_t>(1000, 50LL << std::min(attempt, 4));
-              self->delayed_send(self, std::chrono::milliseconds{delay}, reroute_atom::value,
-                                 std::move(msg), attempt + 1);
+              self->delayed_send(self, std::chrono::milliseconds{delay}, reroute_atom::value);
             });
+}
+
+void route_retries(self_ptr self, const services& svc) {
+  auto again = std::move(self->state.retrying);
+  self->state.retrying.clear();
+  std::sort(again.begin(), again.end(),
+            [](const auto& a, const auto& b) { return a.first.id < b.first.id; });
+  for (auto& [m, attempt] : again) route(self, svc, std::move(m), attempt);
 }
 
 placement_report report(self_ptr self, const services& svc) {
@@ -319,6 +330,8 @@ void on_view(self_ptr self, const services& svc) {
   auto generation = view.generation();
   if (generation == st.generation) return;
   st.generation = generation;
+  // Failed forwards first: they are older than what tenants moving away held meanwhile.
+  route_retries(self, svc);
   std::vector<std::string> moving;
   for (auto& [id, e] : st.placed)
     if (owner_of(svc, id) != self_node(svc)) moving.push_back(id);
@@ -380,8 +393,9 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
         ++self->state.handled;
         route(self, svc, std::move(m));
       },
-      [self, svc](reroute_atom, inbound_msg& m, int32_t attempt) {
-        route(self, svc, std::move(m), attempt);
+      [self, svc](reroute_atom) {
+        self->state.retry_scheduled = false;
+        route_retries(self, svc);
       },
       [self, svc](forwarded_atom, inbound_msg& m) -> caf::result<forwarded_atom> {
         // From another node. Handled here or refused, never forwarded again.

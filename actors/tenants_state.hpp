@@ -52,6 +52,10 @@ struct tenants_state {
   uint64_t forwarded = 0;
   uint64_t received = 0;
   uint64_t forward_errors = 0;
+  // Forwards that failed, with their attempt count: routed again together, in id order (on a
+  // timer, or at once when the view changes), so a retry does not fall behind later messages.
+  std::vector<std::pair<inbound_msg, int32_t>> retrying;
+  bool retry_scheduled = false;
 };
 
 using tenants_ptr = caf::stateful_actor<tenants_state>*;

@@ -22,6 +22,7 @@ inline inbound_msg to_inbound(persistence::stored_message s, int64_t received_ms
   m.media_sha256 = std::move(s.media_sha256);
   m.media_filename = std::move(s.media_filename);
   m.media_voice = s.media_voice;
+  m.new_conversation = s.new_conversation;
   return m;
 }
 

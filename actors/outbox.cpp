@@ -27,6 +27,7 @@
 #include "messages/introspection.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
+#include "persistence/send_log.hpp"
 
 namespace parley::actors {
 
@@ -124,11 +125,15 @@ void enqueue(self_ptr self, const services& svc, std::vector<outbound_msg>& batc
   pump(self, svc);
 }
 
-void db_write(const services& svc, std::function<void(pqxx::connection&)> work) {
-  svc.db->submit(std::move(work), [](const std::string& why) {
-    // The row stays pending and is sent again after a restart: at least once, never lost.
-    log::get("actors")->error("outbox: cannot record a send outcome: {}", why);
-  });
+// Outcomes are written in batches by the node's send log (one statement for a batch of "sent"),
+// or one pool job each without it.
+void record(const services& svc, persistence::send_outcome o) {
+  if (svc.sends) return svc.sends->submit(std::move(o));
+  svc.db->submit([o](pqxx::connection& c) { persistence::record_outcomes(c, &o, 1); },
+                 [](const std::string& why) {
+                   // The row stays pending and is sent again after a restart: at least once.
+                   log::get("actors")->error("outbox: cannot record a send outcome: {}", why);
+                 });
 }
 
 std::chrono::milliseconds backoff(self_ptr self, const services& svc, int attempt) {
@@ -148,11 +153,7 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
   if (status != 0 && result.ok) {
     st.sent->inc();
     if (m.received_ms > 0) st.e2e->observe(static_cast<double>(now_ms() - m.received_ms) / 1000.0);
-    auto wamid = result.wamid;
-    auto tenant = m.tenant_id;
-    db_write(svc, [tenant, id, wamid](pqxx::connection& c) {
-      persistence::record_sent(c, tenant, id, wamid);
-    });
+    record(svc, {persistence::send_outcome::sent, m.tenant_id, id, result.wamid});
     return finish(self, svc, conv);
   }
   std::string error = status == 0
@@ -165,10 +166,7 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
       kind == io::whatsapp::failure_kind::retry || kind == io::whatsapp::failure_kind::rate_limited;
   if (retryable && m.attempts < svc.outbox.max_attempts) {
     st.retried->inc();
-    auto tenant = m.tenant_id;
-    db_write(svc, [tenant, id, error](pqxx::connection& c) {
-      persistence::record_attempt(c, tenant, id, error);
-    });
+    record(svc, {persistence::send_outcome::attempt, m.tenant_id, id, error});
     self->delayed_send(self, backoff(self, svc, m.attempts - 1), retry_atom::value, conv);
     --st.in_flight;  // the slot is free while we wait; the conversation stays busy
     return;
@@ -176,10 +174,7 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
   st.failed->inc();
   log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", id, m.attempts,
                            error);
-  auto tenant = m.tenant_id;
-  db_write(svc, [tenant, id, error](pqxx::connection& c) {
-    persistence::record_dead(c, tenant, id, error);
-  });
+  record(svc, {persistence::send_outcome::dead, m.tenant_id, id, error});
   finish(self, svc, conv);
 }
 

@@ -8,7 +8,9 @@
 
 namespace parley::persistence {
 class db_pool;
-}
+class reply_writer;
+class send_log;
+}  // namespace parley::persistence
 namespace parley::io {
 class http_client;
 class metrics_registry;
@@ -54,6 +56,9 @@ struct cluster_services {
 
 struct services {
   persistence::db_pool* db = nullptr;
+  /// Group-committed writers of the reply path; null: each write is a pool job of its own.
+  persistence::reply_writer* replies = nullptr;
+  persistence::send_log* sends = nullptr;
   io::http_client* http = nullptr;
   io::metrics_registry* metrics = nullptr;
   const io::security::secret_box* secrets = nullptr;  ///< opens channel tokens for sending

@@ -76,6 +76,10 @@ struct tenant_state {
   io::security::token_bucket messages{10, 600};
   io::security::token_bucket api{10, 600};
   bool resume_scheduled = false;
+  // For conversations created a moment ago, which start without reading PostgreSQL.
+  bool settings_loaded = false;
+  std::string handoff_message;
+  int handoff_hours = 24;
   io::counter* messages_total = nullptr;
   io::counter* api_total = nullptr;
   io::counter* throttled_messages = nullptr;
@@ -119,15 +123,17 @@ std::vector<int64_t> poisoned(const conv_entry& e, int strikes) {
   return out;
 }
 
-conv_entry& start_conversation(self_ptr self, const std::string& conv_id) {
+conv_entry& start_conversation(self_ptr self, const std::string& conv_id,
+                               std::optional<new_conversation> fresh = std::nullopt) {
   auto& st = self->state;
   auto& e = st.convs[conv_id];
   if (!e.policy)
     e.policy = std::make_unique<supervision::restart_policy>(
         supervision::strategy::one_for_one, supervision::intensity{5, 10s},
         supervision::backoff{10ms, 1000ms, 0.2});
-  e.handle = spawn_conversation(self->system(), st.svc, caf::actor_cast<caf::actor>(self), st.id,
-                                conv_id, poisoned(e, st.svc.limit.poison_strikes), e.last_error);
+  e.handle =
+      spawn_conversation(self->system(), st.svc, caf::actor_cast<caf::actor>(self), st.id, conv_id,
+                         poisoned(e, st.svc.limit.poison_strikes), e.last_error, std::move(fresh));
   e.draining = false;
   e.given_up = false;
   e.current_turn.clear();
@@ -154,6 +160,20 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// A conversation created by this message's intake a moment ago starts from a known snapshot.
+// Only a moment ago: a message that took a long way (a forward retried across a partition) may
+// find a conversation that has history by now, and then the actor reads it.
+std::optional<new_conversation> fresh_start(self_ptr self, const inbound_msg& m) {
+  auto& st = self->state;
+  auto age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count() -
+                m.received_ms;
+  if (!m.new_conversation || !st.settings_loaded || m.received_ms <= 0 || age_ms > 1000)
+    return std::nullopt;
+  return new_conversation{st.handoff_message, st.handoff_hours};
+}
+
 void forward(self_ptr self, inbound_msg&& m) {
   auto& st = self->state;
   auto& lim = st.svc.limit;
@@ -175,7 +195,9 @@ void forward(self_ptr self, inbound_msg&& m) {
   if (it != st.convs.end() && it->second.outstanding >= lim.conversation_max_queued)
     return pause(self, m.id);
   if (it == st.convs.end() || (!it->second.handle && !it->second.draining)) {
-    start_conversation(self, m.conversation_id);  // a pending delayed restart then finds it running
+    // a pending delayed restart then finds it running
+    start_conversation(self, m.conversation_id,
+                       it == st.convs.end() ? fresh_start(self, m) : std::nullopt);
     it = st.convs.find(m.conversation_id);
   }
   auto& e = it->second;
@@ -298,10 +320,13 @@ void load_settings(self_ptr self) {
   self->state.svc.db->submit(
       [me, id](pqxx::connection& c) {
         auto t = persistence::find_tenant(c, id, id);
-        if (!t) return caf::anon_send(me, settings_atom::value, int32_t{1}, int32_t{1}, false);
+        if (!t)
+          return caf::anon_send(me, settings_atom::value, int32_t{1}, int32_t{1}, false,
+                                std::string{}, int32_t{24});
         caf::anon_send(
             me, settings_atom::value, static_cast<int32_t>(t->settings.messages_per_minute),
-            static_cast<int32_t>(t->settings.api_requests_per_minute), t->status == "active");
+            static_cast<int32_t>(t->settings.api_requests_per_minute), t->status == "active",
+            t->settings.handoff_message, static_cast<int32_t>(t->settings.handoff_hours));
       },
       [id](const std::string& why) {
         log::get("actors")->warn("tenant {}: cannot load settings (defaults apply): {}", id, why);
@@ -411,9 +436,13 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
              const escalation_verdict& v) {
         self->send(self->state.agents[1].handle, notify_atom::value, conv, customer, v);
       },
-      [self](settings_atom, int32_t messages_per_minute, int32_t api_per_minute, bool active) {
+      [self](settings_atom, int32_t messages_per_minute, int32_t api_per_minute, bool active,
+             const std::string& handoff_message, int32_t handoff_hours) {
         auto& st = self->state;
         if (!active) return self->quit();  // deleted: its subtree stops; nothing new arrives
+        st.settings_loaded = true;
+        st.handoff_message = handoff_message;
+        st.handoff_hours = handoff_hours;
         // Bursts of a sixth of a minute's budget; a new budget starts full.
         st.messages = io::security::token_bucket{messages_per_minute / 60.0,
                                                  std::max(1.0, messages_per_minute / 6.0)};

@@ -37,13 +37,15 @@ struct inbound_msg {
   std::string media_sha256;
   std::string media_filename;
   bool media_voice = false;
+  /// Its conversation was created by this message's intake batch (nothing to load for it).
+  bool new_conversation = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inbound_msg& x) {
   return f(caf::meta::type_name("parley::inbound_msg"), x.id, x.tenant_id, x.channel_id,
            x.conversation_id, x.customer, x.type, x.text, x.wamid, x.received_ms, x.media_id,
-           x.media_mime, x.media_sha256, x.media_filename, x.media_voice);
+           x.media_mime, x.media_sha256, x.media_filename, x.media_voice, x.new_conversation);
 }
 
 /// What the support agent answers to a customer's turn.

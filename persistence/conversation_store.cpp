@@ -2,7 +2,6 @@
 
 #include <pqxx/pqxx>
 
-#include "persistence/lease_store.hpp"
 #include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
 
@@ -64,12 +63,6 @@ constexpr const char* inbound_select = R"sql(
    WHERE m.direction = 'in' AND m.status = 'received'
 )sql";
 
-std::string id_array(const std::vector<int64_t>& ids) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
-  return out + "}";
-}
-
 }  // namespace
 
 conversation_snapshot load_conversation(pqxx::connection& c, const std::string& tenant_id,
@@ -98,79 +91,6 @@ conversation_snapshot load_conversation(pqxx::connection& c, const std::string& 
                       conversation_id))
     snap.unprocessed.push_back(to_stored(r));
   return snap;
-}
-
-reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
-  reply_outcome out;
-  scoped_work tx{c, plan.tenant_id};
-  if (plan.lease_epoch > 0 && !lease_valid(tx, plan.tenant_id, plan.lease_node, plan.lease_epoch)) {
-    out.fenced = true;  // rolled back: the new holder answers these messages
-    return out;
-  }
-  auto lock = tx.exec_params1(
-      "SELECT coalesce(human_override_until > now(), false) FROM conversations "
-      "WHERE id = $1 FOR UPDATE",
-      plan.conversation_id);
-  out.locked = lock[0].as<bool>();
-  auto pending_of_key = [&] {
-    for (const auto& r : tx.exec_params(std::string{"SELECT "} + outbound_columns + outbound_joins +
-                                            " WHERE m.tenant_id = $1 AND m.direction = 'out' AND "
-                                            "m.idempotency_key = $2 AND m.status = 'pending' "
-                                            "ORDER BY m.bubble",
-                                        plan.tenant_id, plan.idempotency_key))
-      out.to_send.push_back(to_outbound(r));
-  };
-  // The turn claims its messages first: when none is left to claim, they were answered already
-  // (by an earlier attempt, or by a turn that got them by another route) and nothing is stored.
-  auto claimed = tx.exec_params(
-      "UPDATE messages SET status = 'processed', processed_at = now() "
-      "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received'",
-      id_array(plan.inbound_ids));
-  if (!plan.inbound_ids.empty() && claimed.affected_rows() == 0) {
-    out.answered_already = true;
-    if (!out.locked) pending_of_key();
-    tx.commit();
-    return out;
-  }
-  out.escalated = plan.escalate && !out.locked;
-  if (!out.locked) {
-    auto author = plan.escalate ? "system" : "bot";
-    for (std::size_t i = 0; i < plan.bubbles.size(); ++i) {
-      // An earlier attempt (before a crash) may have stored this reply already: keep it.
-      tx.exec_params(
-          "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
-          "idempotency_key, bubble, reply_to, author) VALUES ($1, $2, 'out', 'text', $3, "
-          "'pending', $4, $5, NULLIF($6, ''), $7) ON CONFLICT (tenant_id, idempotency_key, bubble) "
-          "WHERE direction = 'out' DO NOTHING",
-          plan.tenant_id, plan.conversation_id, plan.bubbles[i], plan.idempotency_key,
-          static_cast<int>(i), plan.reply_to, author);
-    }
-  }
-  if (out.escalated) {
-    // The handoff and the lockout commit together with its notice: the bot stays silent from
-    // this transaction on.
-    tx.exec_params(
-        "UPDATE conversations SET human_override_until = now() + make_interval(hours => $2), "
-        "escalated_at = now(), escalation_priority = $3, escalation_department = $4 WHERE id = $1",
-        plan.conversation_id, plan.handoff_hours, plan.priority, plan.department);
-    tx.exec_params(
-        "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
-        "'escalation.requested', $3::jsonb)",
-        plan.tenant_id, plan.conversation_id, plan.escalation_json);
-  }
-  tx.exec_params("UPDATE conversations SET customer_turns = customer_turns + 1 WHERE id = $1",
-                 plan.conversation_id);
-  tx.exec_params(
-      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
-      "'message.processed', jsonb_build_object('messages', $3::bigint[], 'bubbles', $4::int, "
-      "'confidence', $5::float8, 'fallback', $6::bool, 'silenced', $7::bool, 'escalated', "
-      "$8::bool))",
-      plan.tenant_id, plan.conversation_id, id_array(plan.inbound_ids),
-      static_cast<int>(out.locked ? 0 : plan.bubbles.size()), plan.confidence, plan.fallback,
-      out.locked, out.escalated);
-  if (!out.locked && !plan.bubbles.empty()) pending_of_key();
-  tx.commit();
-  return out;
 }
 
 namespace {
@@ -323,7 +243,7 @@ void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
   auto rs = tx.exec_params(
       "UPDATE messages SET status = 'dead', error = $2, processed_at = now() "
       "WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received' RETURNING id",
-      id_array(ids), error);
+      value_array(ids), error);
   for (const auto& r : rs) {
     tx.exec_params(
         "INSERT INTO dead_letters (tenant_id, message_id, kind, error) VALUES ($1, $2, 'inbound', "
@@ -334,61 +254,7 @@ void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
     tx.exec_params(
         "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
         "'message.dead_lettered', jsonb_build_object('messages', $3::bigint[], 'error', $4::text))",
-        tenant_id, conversation_id, id_array(ids), error);
-  tx.commit();
-}
-
-void record_sent(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
-                 const std::string& wamid) {
-  scoped_work tx{c, tenant_id};
-  auto rs = tx.exec_params(
-      "UPDATE messages SET status = 'sent', provider_id = $2, sent_at = now(), "
-      "attempts = attempts + 1, error = NULL WHERE id = $1 AND status = 'pending' "
-      "RETURNING tenant_id, conversation_id",
-      message_id, wamid);
-  if (rs.empty()) return;  // already recorded
-  // Statuses that overtook the send result are applied now, best first.
-  tx.exec_params(R"sql(
-    UPDATE messages m SET status = s.status,
-           delivered_at = CASE WHEN s.status = 'delivered' THEN s.provider_ts ELSE m.delivered_at END,
-           read_at = CASE WHEN s.status IN ('read', 'played') THEN s.provider_ts ELSE m.read_at END,
-           failed_at = CASE WHEN s.status = 'failed' THEN s.provider_ts ELSE m.failed_at END,
-           error = CASE WHEN s.status = 'failed' THEN s.errors ELSE m.error END
-      FROM (SELECT status, provider_ts, errors FROM message_statuses
-             WHERE provider_id = $2 ORDER BY parley_status_rank(status) DESC, id LIMIT 1) s
-     WHERE m.id = $1 AND parley_status_rank(s.status) > parley_status_rank(m.status))sql",
-                 message_id, wamid);
-  tx.exec_params(
-      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, 'reply.sent', "
-      "jsonb_build_object('message_id', $3::bigint, 'wamid', $4::text))",
-      str(rs[0][0]), str(rs[0][1]), message_id, wamid);
-  tx.commit();
-}
-
-void record_attempt(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
-                    const std::string& error) {
-  scoped_work tx{c, tenant_id};
-  tx.exec_params("UPDATE messages SET attempts = attempts + 1, error = $2 WHERE id = $1",
-                 message_id, error);
-  tx.commit();
-}
-
-void record_dead(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
-                 const std::string& error) {
-  scoped_work tx{c, tenant_id};
-  auto rs = tx.exec_params(
-      "UPDATE messages SET status = 'failed', failed_at = now(), attempts = attempts + 1, "
-      "error = $2 WHERE id = $1 AND status = 'pending' RETURNING tenant_id, conversation_id",
-      message_id, error);
-  if (rs.empty()) return;
-  tx.exec_params(
-      "INSERT INTO dead_letters (tenant_id, message_id, kind, error) VALUES ($1, $2, 'outbound', "
-      "$3)",
-      str(rs[0][0]), message_id, error);
-  tx.exec_params(
-      "INSERT INTO events (tenant_id, conversation_id, type, data) VALUES ($1, $2, "
-      "'reply.failed', jsonb_build_object('message_id', $3::bigint, 'error', $4::text))",
-      str(rs[0][0]), str(rs[0][1]), message_id, error);
+        tenant_id, conversation_id, value_array(ids), error);
   tx.commit();
 }
 

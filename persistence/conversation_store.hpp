@@ -50,6 +50,8 @@ struct outbound_item {
 struct reply_plan {
   std::string tenant_id;
   std::string conversation_id;
+  std::string channel_id;  ///< the conversation's channel and customer, for the bubbles to send;
+  std::string customer;    ///< looked up when empty
   std::vector<int64_t> inbound_ids;  ///< the turn's messages, all marked processed
   std::string idempotency_key;       ///< the last inbound message id of the turn
   std::vector<std::string> bubbles;  ///< empty: stay silent
@@ -78,11 +80,8 @@ struct reply_outcome {
   /// of this idempotency key still pending, if any.
   bool answered_already = false;
   std::vector<outbound_item> to_send;  ///< bubbles still pending, in order
+  std::string error;                   ///< not stored (database error, writer stopping)
 };
-
-/// Stores the reply (idempotent on the key) and marks the turn processed, in one transaction,
-/// after re-checking the lockout under a row lock.
-reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan);
 
 /// A person takes the conversation over: lockout for `hours`, pending bot bubbles cancelled.
 /// `scope` is the caller's tenant or the platform. Returns the conversation's tenant, or "".
@@ -120,15 +119,5 @@ std::vector<stored_message> unprocessed_for_tenant(pqxx::connection& c,
 void dead_letter_inbound(pqxx::connection& c, const std::string& tenant_id,
                          const std::string& conversation_id, const std::vector<int64_t>& ids,
                          const std::string& error);
-
-/// The send succeeded: status sent, wamid stored, statuses that arrived early applied.
-void record_sent(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
-                 const std::string& wamid);
-/// One failed attempt that will be retried.
-void record_attempt(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
-                    const std::string& error);
-/// The send failed for good: status failed, a dead letter, a reply.failed event.
-void record_dead(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
-                 const std::string& error);
 
 }  // namespace parley::persistence

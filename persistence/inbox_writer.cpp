@@ -1,45 +1,76 @@
 #include "persistence/inbox_writer.hpp"
 
-#include <memory>
-#include <pqxx/pqxx>
+#include <atomic>
+#include <map>
+#include <tuple>
 
+#include "persistence/group_commit.hpp"
+#include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
 
 namespace parley::persistence {
 
 namespace {
 
-// One round trip per message: conversation upsert, deduplicated insert and event together.
-// No row back means the message was a duplicate.
-constexpr const char* ingest_message_sql = R"sql(
-WITH conv AS (
+// Every statement here writes a whole batch: the arrays are one parameter each.
+
+// Meta offers no way to fetch old webhooks: every accepted body is kept as received.
+constexpr const char* payloads_sql = R"sql(
+INSERT INTO webhook_payloads (tenant_id, channel_id, body)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])
+)sql";
+
+// The batch's customers (each once): new ones get a conversation; existing ones are read from
+// the statement's snapshot. No row lock on existing conversations: intake never waits for a
+// turn, and a turn never waits for intake.
+constexpr const char* conversations_sql = R"sql(
+WITH u AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])
+         WITH ORDINALITY AS u(tenant_id, channel_id, customer, name, i)),
+ins AS (
   INSERT INTO conversations (tenant_id, channel_id, customer, customer_name)
-  VALUES ($1, $2, $3, $4)
-  ON CONFLICT (channel_id, customer) DO UPDATE
-    SET last_message_at = now(),
-        customer_name = CASE WHEN EXCLUDED.customer_name <> '' THEN EXCLUDED.customer_name
-                             ELSE conversations.customer_name END
-  RETURNING id),
-msg AS (
+  SELECT tenant_id, channel_id, customer, name FROM u ORDER BY i
+  ON CONFLICT (channel_id, customer) DO NOTHING
+  RETURNING id, channel_id, customer)
+SELECT u.i, coalesce(ins.id, c.id)::text, ins.id IS NOT NULL,
+       c.id IS NOT NULL AND u.name <> '' AND c.customer_name <> u.name
+  FROM u LEFT JOIN ins ON ins.channel_id = u.channel_id AND ins.customer = u.customer
+         LEFT JOIN conversations c ON c.channel_id = u.channel_id AND c.customer = u.customer
+)sql";
+
+// A conversation created by another node's intake after this statement's snapshot (rare).
+constexpr const char* conversation_sql =
+    "SELECT id::text FROM conversations WHERE channel_id = $1 AND customer = $2";
+
+constexpr const char* names_sql = R"sql(
+UPDATE conversations c SET customer_name = u.name
+  FROM unnest($1::uuid[], $2::text[]) AS u(id, name) WHERE c.id = u.id
+)sql";
+
+// Deduplicated on (tenant, wamid): no row back means the message was stored before. Rows are
+// inserted in the arrays' order, so ids follow the order of acknowledgement.
+constexpr const char* messages_sql = R"sql(
+WITH m AS (
   INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, provider_id,
                         raw, provider_ts, author, media_id, media_mime, media_sha256,
                         media_filename, media_voice)
-  SELECT $1, conv.id, 'in', $5, $6, 'received', $7, $8, to_timestamp($9), 'customer',
-         NULLIF($10, ''), NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, ''), $14
-  FROM conv
+  SELECT t, c, 'in', ty, body, 'received', w, r, to_timestamp(ts), 'customer', NULLIF(mi, ''),
+         NULLIF(mm, ''), NULLIF(ms, ''), NULLIF(mf, ''), mv
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+                $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[])
+         AS u(t, c, ty, body, w, r, ts, mi, mm, ms, mf, mv)
   ON CONFLICT (tenant_id, provider_id) WHERE direction = 'in' DO NOTHING
-  RETURNING id, conversation_id),
+  RETURNING id, tenant_id, conversation_id, provider_id, type),
 ev AS (
   INSERT INTO events (tenant_id, conversation_id, type, data)
-  SELECT $1, msg.conversation_id, 'message.received',
-         jsonb_build_object('message_id', msg.id, 'wamid', $7::text, 'type', $5::text)
-  FROM msg)
-SELECT id, conversation_id FROM msg
+  SELECT tenant_id, conversation_id, 'message.received',
+         jsonb_build_object('message_id', id, 'wamid', provider_id, 'type', type) FROM m)
+SELECT id, tenant_id::text, provider_id FROM m
 )sql";
 
 // Statuses are kept as received and applied monotonically: a late 'delivered' never
-// overwrites 'read', and 'failed' is final.
-constexpr const char* ingest_status_sql = R"sql(
+// overwrites 'read', and 'failed' is final. Rare next to messages: one statement each.
+constexpr const char* status_sql = R"sql(
 WITH s AS (
   INSERT INTO message_statuses (tenant_id, provider_id, status, provider_ts, errors)
   VALUES ($1, $2, $3, to_timestamp($4), NULLIF($5, ''))
@@ -57,151 +88,171 @@ UPDATE messages m
    AND parley_status_rank(m.status) < parley_status_rank($3)
 )sql";
 
-constexpr const char* payload_sql =
-    "INSERT INTO webhook_payloads (tenant_id, channel_id, body) VALUES ($1, $2, $3)";
-
 void prepare(pqxx::connection& c) {
-  c.prepare("ingest_message", ingest_message_sql);
-  c.prepare("ingest_status", ingest_status_sql);
-  c.prepare("ingest_payload", payload_sql);
+  c.prepare("ingest_payloads", payloads_sql);
+  c.prepare("ingest_conversations", conversations_sql);
+  c.prepare("ingest_conversation", conversation_sql);
+  c.prepare("ingest_names", names_sql);
+  c.prepare("ingest_messages", messages_sql);
+  c.prepare("ingest_status", status_sql);
 }
 
-// Runs inside the batch's transaction (scope: platform; the tenant of every row comes from
+struct message_ref {
+  std::size_t request;
+  std::size_t message;
+  std::size_t conversation;  // index into the batch's distinct customers
+};
+
+// The batch's requests in one transaction (scope: platform; the tenant of every row comes from
 // the channel the webhook was verified for). Throws on any error.
-ingest_result write_one(pqxx::work& sub, const ingest_request& r) {
-  ingest_result out;
-  sub.exec_prepared("ingest_payload", r.tenant_id, r.channel_id, r.raw_body);
-  for (const auto& m : r.messages) {
-    auto rs = sub.exec_prepared("ingest_message", r.tenant_id, r.channel_id, m.from, m.contact_name,
-                                m.type, m.text, m.wamid, m.raw, m.provider_ts, m.media_id,
-                                m.media_mime, m.media_sha256, m.media_filename, m.media_voice);
-    if (rs.empty()) {
-      ++out.duplicates;
-      continue;
-    }
-    stored_message s{rs[0][0].as<int64_t>(),
-                     r.tenant_id,
-                     r.channel_id,
-                     rs[0][1].c_str(),
-                     m.from,
-                     m.type,
-                     m.text,
-                     m.wamid};
-    s.media_id = m.media_id;
-    s.media_mime = m.media_mime;
-    s.media_sha256 = m.media_sha256;
-    s.media_filename = m.media_filename;
-    s.media_voice = m.media_voice;
-    out.stored.push_back(std::move(s));
+std::vector<ingest_result> write_batch(pqxx::connection& c, const ingest_request* reqs,
+                                       std::size_t n) {
+  std::vector<ingest_result> out(n);
+  scoped_work tx{c, platform};
+
+  std::vector<std::string> p_tenant, p_channel, p_body;
+  for (std::size_t i = 0; i < n; ++i) {
+    p_tenant.push_back(reqs[i].tenant_id);
+    p_channel.push_back(reqs[i].channel_id);
+    p_body.push_back(reqs[i].raw_body);
   }
-  for (const auto& s : r.statuses)
-    sub.exec_prepared("ingest_status", r.tenant_id, s.wamid, s.status, s.provider_ts, s.errors);
-  out.ok = true;
+  tx.exec_prepared("ingest_payloads", text_array(p_tenant), text_array(p_channel),
+                   text_array(p_body));
+
+  // Distinct customers of the batch, in order of first appearance.
+  std::map<std::pair<std::string, std::string>, std::size_t> customers;
+  std::vector<std::string> c_tenant, c_channel, c_customer, c_name;
+  std::vector<message_ref> refs;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < reqs[i].messages.size(); ++k) {
+      const auto& m = reqs[i].messages[k];
+      auto [it, added] =
+          customers.emplace(std::make_pair(reqs[i].channel_id, m.from), c_tenant.size());
+      if (added) {
+        c_tenant.push_back(reqs[i].tenant_id);
+        c_channel.push_back(reqs[i].channel_id);
+        c_customer.push_back(m.from);
+        c_name.push_back(m.contact_name);
+      } else if (!m.contact_name.empty()) {
+        c_name[it->second] = m.contact_name;  // the latest name wins
+      }
+      refs.push_back(message_ref{i, k, it->second});
+    }
+
+  if (!refs.empty()) {
+    std::vector<std::string> conv_id(c_tenant.size());
+    std::vector<bool> created(c_tenant.size(), false);
+    std::vector<std::string> rename_id, rename_to;
+    for (const auto& r :
+         tx.exec_prepared("ingest_conversations", text_array(c_tenant), text_array(c_channel),
+                          text_array(c_customer), text_array(c_name))) {
+      auto i = r[0].as<std::size_t>() - 1;
+      conv_id[i] = str(r[1]);
+      created[i] = r[2].as<bool>();
+      if (r[3].as<bool>(false)) {
+        rename_id.push_back(conv_id[i]);
+        rename_to.push_back(c_name[i]);
+      }
+    }
+    for (std::size_t i = 0; i < conv_id.size(); ++i)
+      if (conv_id[i].empty())
+        conv_id[i] = str(tx.exec_prepared1("ingest_conversation", c_channel[i], c_customer[i])[0]);
+    if (!rename_id.empty())
+      tx.exec_prepared("ingest_names", text_array(rename_id), text_array(rename_to));
+
+    std::vector<std::string> tenant, conv, type, text, wamid, raw, mid, mmime, msha, mfile;
+    std::vector<int64_t> ts;
+    std::vector<bool> voice;
+    for (const auto& ref : refs) {
+      const auto& m = reqs[ref.request].messages[ref.message];
+      tenant.push_back(reqs[ref.request].tenant_id);
+      conv.push_back(conv_id[ref.conversation]);
+      type.push_back(m.type);
+      text.push_back(m.text);
+      wamid.push_back(m.wamid);
+      raw.push_back(m.raw);
+      ts.push_back(m.provider_ts);
+      mid.push_back(m.media_id);
+      mmime.push_back(m.media_mime);
+      msha.push_back(m.media_sha256);
+      mfile.push_back(m.media_filename);
+      voice.push_back(m.media_voice);
+    }
+    std::map<std::pair<std::string, std::string>, int64_t> inserted;  // (tenant, wamid) -> id
+    for (const auto& r : tx.exec_prepared(
+             "ingest_messages", text_array(tenant), text_array(conv), text_array(type),
+             text_array(text), text_array(wamid), text_array(raw), value_array(ts), text_array(mid),
+             text_array(mmime), text_array(msha), text_array(mfile), value_array(voice)))
+      inserted.emplace(std::make_pair(str(r[1]), str(r[2])), r[0].as<int64_t>());
+    for (std::size_t j = 0; j < refs.size(); ++j) {
+      const auto& ref = refs[j];
+      const auto& req = reqs[ref.request];
+      const auto& m = req.messages[ref.message];
+      auto it = inserted.find({req.tenant_id, m.wamid});
+      if (it == inserted.end()) {  // stored before, or earlier in this batch
+        ++out[ref.request].duplicates;
+        continue;
+      }
+      stored_message s{it->second, req.tenant_id, req.channel_id, conv[j],
+                       m.from,     m.type,        m.text,         m.wamid};
+      s.media_id = m.media_id;
+      s.media_mime = m.media_mime;
+      s.media_sha256 = m.media_sha256;
+      s.media_filename = m.media_filename;
+      s.media_voice = m.media_voice;
+      s.new_conversation = created[ref.conversation];
+      out[ref.request].stored.push_back(std::move(s));
+      inserted.erase(it);  // a second copy in the batch is a duplicate
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (const auto& s : reqs[i].statuses)
+      tx.exec_prepared("ingest_status", reqs[i].tenant_id, s.wamid, s.status, s.provider_ts,
+                       s.errors);
+  tx.commit();
+  for (auto& r : out) r.ok = true;
   return out;
+}
+
+std::size_t rows_of(const ingest_request& r) {
+  return 1 + r.messages.size() + r.statuses.size();
 }
 
 }  // namespace
 
-inbox_writer::inbox_writer(inbox_settings s) : settings_(std::move(s)) {
-  thread_ = std::thread([this] { run(); });
-}
+struct inbox_writer::impl {
+  std::atomic<uint64_t> messages{0};
+  group_commit<ingest_request, ingest_result> writer;
+  explicit impl(const inbox_settings& s)
+      : writer({s.conninfo, s.max_batch_messages, s.max_queue, prepare, write_batch,
+                [](const std::string& why) {
+                  ingest_result r;
+                  r.error = why == "overloaded" ? "intake overloaded" : why;
+                  return r;
+                },
+                rows_of}) {}
+};
+
+inbox_writer::inbox_writer(inbox_settings s) : impl_(std::make_unique<impl>(s)) {}
 
 inbox_writer::~inbox_writer() {
   stop();
 }
 
 void inbox_writer::submit(ingest_request req, done_fn done) {
-  {
-    std::unique_lock<std::mutex> guard{mtx_};
-    if (!stopping_ && queue_.size() < settings_.max_queue) {
-      queue_.push_back(pending{std::move(req), std::move(done)});
-      guard.unlock();
-      cv_.notify_one();
-      return;
-    }
-  }
-  ingest_result r;
-  r.error = stopping_ ? "stopping" : "intake overloaded";
-  done(std::move(r));
+  impl_->writer.submit(std::move(req), [this, done = std::move(done)](ingest_result r) {
+    impl_->messages += r.stored.size();
+    done(std::move(r));
+  });
 }
 
 void inbox_writer::stop() {
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  impl_->writer.stop();
 }
 
 inbox_stats inbox_writer::stats() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return stats_;
-}
-
-void inbox_writer::run() {
-  std::unique_ptr<pqxx::connection> conn;
-  for (;;) {
-    std::vector<pending> batch;
-    {
-      std::unique_lock<std::mutex> guard{mtx_};
-      cv_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued was written
-      std::size_t rows = 0;
-      while (!queue_.empty() && (batch.empty() || rows < settings_.max_batch_messages)) {
-        rows += 1 + queue_.front().req.messages.size() + queue_.front().req.statuses.size();
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    std::vector<ingest_result> results(batch.size());
-    std::string failure;
-    try {
-      if (!conn || !conn->is_open()) {
-        conn.reset();
-        conn = std::make_unique<pqxx::connection>(settings_.conninfo);
-        prepare(*conn);
-      }
-      // Round trips are the cost here, not commits: one scope and one commit per batch, no
-      // savepoints. Should a request fail, the batch is redone one request per transaction,
-      // so a bad request still fails alone.
-      try {
-        scoped_work tx{*conn, platform};
-        for (std::size_t i = 0; i < batch.size(); ++i) results[i] = write_one(tx, batch[i].req);
-        tx.commit();
-      } catch (const pqxx::broken_connection&) {
-        throw;
-      } catch (const std::exception&) {
-        if (!conn->is_open()) throw;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-          try {
-            scoped_work tx{*conn, platform};
-            results[i] = write_one(tx, batch[i].req);
-            tx.commit();
-          } catch (const pqxx::broken_connection&) {
-            throw;
-          } catch (const std::exception& e) {
-            results[i] = ingest_result{false, e.what(), {}, 0};
-          }
-        }
-      }
-    } catch (const std::exception& e) {
-      if (conn && !conn->is_open()) conn.reset();
-      failure = e.what();
-    }
-    std::size_t messages = 0;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!failure.empty()) results[i] = ingest_result{false, failure, {}, 0};
-      messages += results[i].stored.size();
-      batch[i].done(std::move(results[i]));
-    }
-    std::lock_guard<std::mutex> guard{mtx_};
-    if (failure.empty()) {
-      ++stats_.commits;
-      stats_.requests += batch.size();
-      stats_.messages += messages;
-    }
-  }
+  auto s = impl_->writer.stats();
+  return inbox_stats{s.commits, s.requests, impl_->messages.load()};
 }
 
 }  // namespace parley::persistence

@@ -8,14 +8,10 @@
 // are the callbacks run, so an acknowledgement always follows a commit. Requests arriving while
 // a commit is in flight form the next batch: under load batches grow by themselves, at low load
 // a request waits for nothing but its own commit.
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace parley::persistence {
@@ -59,6 +55,9 @@ struct stored_message {
   std::string wamid;
   std::string media_id, media_mime, media_sha256, media_filename;
   bool media_voice = false;
+  /// The conversation was created by this message's batch: it has no history, no lockout and
+  /// no earlier unanswered message, so its actor need not read any (see conversation_actor).
+  bool new_conversation = false;
 };
 
 struct ingest_result {
@@ -95,19 +94,8 @@ class inbox_writer {
   [[nodiscard]] inbox_stats stats() const;
 
  private:
-  struct pending {
-    ingest_request req;
-    done_fn done;
-  };
-  void run();
-
-  inbox_settings settings_;
-  mutable std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<pending> queue_;
-  bool stopping_ = false;
-  inbox_stats stats_;
-  std::thread thread_;
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace parley::persistence

@@ -21,6 +21,7 @@
 #include "messages/media.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
+#include "persistence/reply_writer.hpp"
 
 namespace parley::actors {
 
@@ -76,14 +77,16 @@ void maybe_quit(self_ptr self) {
 
 void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
   auto me = caf::actor_cast<caf::actor>(self);
-  c.svc.db->submit(
-      [me, plan = std::move(plan)](pqxx::connection& conn) {
-        auto outcome = persistence::store_reply(conn, plan);
-        caf::anon_send(
-            me, stored_atom::value,
-            outcome_ptr{std::make_shared<persistence::reply_outcome>(std::move(outcome))});
-      },
-      [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
+  auto deliver = [me](persistence::reply_outcome outcome) {
+    if (!outcome.error.empty()) return caf::anon_send(me, failed_atom::value, outcome.error);
+    caf::anon_send(me, stored_atom::value,
+                   outcome_ptr{std::make_shared<persistence::reply_outcome>(std::move(outcome))});
+  };
+  // Many conversations' turns share one transaction (group commit) when the node has a writer.
+  if (c.svc.replies) return c.svc.replies->submit(std::move(plan), std::move(deliver));
+  c.svc.db->submit([deliver, plan = std::move(plan)](
+                       pqxx::connection& conn) { deliver(persistence::store_reply(conn, plan)); },
+                   [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
 }
 
 void dead_letter(const ctx& c, std::vector<int64_t> ids) {
@@ -275,18 +278,21 @@ child_info describe(self_ptr self, const ctx& c) {
   return me;
 }
 
+caf::behavior behavior_of(self_ptr self, const ctx& c);
+
 }  // namespace
 
 caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
                               std::string tenant_id, std::string conversation_id,
-                              std::vector<int64_t> poison, std::string poison_error) {
+                              std::vector<int64_t> poison, std::string poison_error,
+                              std::optional<new_conversation> fresh) {
   ctx c{svc,
         std::move(tenant),
         std::move(tenant_id),
         std::move(conversation_id),
         std::set<int64_t>(poison.begin(), poison.end()),
         std::move(poison_error)};
-  return sys.spawn([c](self_ptr self) -> caf::behavior {
+  return sys.spawn([c, fresh](self_ptr self) -> caf::behavior {
     // Keep the exception text in the exit reason (CAF drops it by default).
     self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
       try {
@@ -301,6 +307,16 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
         conversation::logic_settings{c.svc.buffer_window, c.svc.context_size});
     self->state.last_activity_ms = now_ms();
     self->delayed_send(self, c.svc.conversation_idle, idle_atom::value);
+    if (fresh) {
+      // Created a moment ago by the intake of the message that starts us: the snapshot is
+      // known without asking PostgreSQL (store_reply still checks the lockout under its lock).
+      persistence::conversation_snapshot snap;
+      snap.found = true;
+      snap.handoff_message = fresh->handoff_message;
+      snap.handoff_hours = fresh->handoff_hours;
+      on_loaded(self, c, snap);
+      return behavior_of(self, c);
+    }
     auto me = caf::actor_cast<caf::actor>(self);
     auto conv_id = c.conversation_id;
     auto tenant_id = c.tenant_id;
@@ -313,81 +329,91 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
               snapshot_ptr{std::make_shared<persistence::conversation_snapshot>(std::move(snap))});
         },
         [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
-    return {
-        [self, c](const inbound_msg& m) { on_inbound(self, c, m); },
-        [self, c](loaded_atom, const snapshot_ptr& snap) {
-          c.svc.metrics
-              ->get_histogram("parley_conversation_activation_seconds",
-                              "From spawning a conversation actor to its state loaded from "
-                              "PostgreSQL, in seconds.")
-              .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                     self->state.spawned)
-                           .count());
-          on_loaded(self, c, *snap);
-        },
-        [self, c](timer_atom, uint64_t token) {
-          act(self, c, self->state.logic->on_timer(token, now_ms()));
-        },
-        [self, c](stored_atom, const outcome_ptr& outcome) {
-          if (outcome->fenced) {
-            // This node lost the tenant's lease: the new holder answers from the inbox.
-            log::get("actors")->warn("conversation {}: lease epoch {} is gone, stopping",
-                                     c.conversation_id, c.svc.lease_epoch);
-            return self->quit();
-          }
-          std::vector<std::string> replies;
-          if (!outcome->locked && !outcome->to_send.empty()) {
-            std::vector<outbound_msg> out;
-            for (const auto& o : outcome->to_send) {
-              replies.push_back(o.text);
-              out.push_back(to_outbound(o, self->state.turn_acked_ms));
-            }
-            // Without an outbox the bubbles stay pending in the database and are sent when it
-            // (or the node) restarts.
-            if (auto outbox = lookup(self->system(), outbox_name()))
-              self->send(outbox, send_atom::value, std::move(out));
-          }
-          self->state.last_activity_ms = now_ms();
-          ++self->state.customer_turns;
-          if (outcome->escalated)
-            self->send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
-                       self->state.pending_verdict);
-          act(self, c, self->state.logic->on_turn_done(replies, now_ms()));
-          report_load(self, c);
-          maybe_quit(self);
-        },
-        [self, c](failed_atom, const std::string& why) {
-          log::get("actors")->warn("conversation {}: {}; retrying", c.conversation_id, why);
-          self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value);
-        },
-        [self, c](retry_atom) {
-          if (!self->state.logic->loaded()) {
-            // The initial load failed: end, and let the tenant start a fresh instance.
-            self->quit(caf::make_error(caf::sec::runtime_error, "cannot load the conversation"));
-            return;
-          }
-          act(self, c, self->state.logic->on_turn_failed(now_ms()));
-        },
-        [self](shutdown_atom) {
-          self->state.draining = true;
-          maybe_quit(self);
-        },
-        [self, c](info_atom) { return describe(self, c); },
-        [self, c](idle_atom) {
-          // Only customer and turn activity counts: a console polling /v1/actors must not keep
-          // conversations alive.
-          auto idle = c.svc.conversation_idle.count();
-          auto quiet = now_ms() - self->state.last_activity_ms;
-          auto& l = *self->state.logic;
-          if (quiet >= idle && !l.busy() && l.queued() == 0 && !self->state.draining) {
-            self->send(c.tenant, passivate_atom::value, c.conversation_id);
-            return;
-          }
-          self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(idle - quiet, 10)},
-                             idle_atom::value);
-        },
-    };
+    return behavior_of(self, c);
   });
 }
 
+}  // namespace parley::actors
+
+namespace parley::actors {
+namespace {
+
+caf::behavior behavior_of(self_ptr self, const ctx& c) {
+  return {
+      [self, c](const inbound_msg& m) { on_inbound(self, c, m); },
+      [self, c](loaded_atom, const snapshot_ptr& snap) {
+        c.svc.metrics
+            ->get_histogram("parley_conversation_activation_seconds",
+                            "From spawning a conversation actor to its state loaded from "
+                            "PostgreSQL, in seconds.")
+            .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                   self->state.spawned)
+                         .count());
+        on_loaded(self, c, *snap);
+      },
+      [self, c](timer_atom, uint64_t token) {
+        act(self, c, self->state.logic->on_timer(token, now_ms()));
+      },
+      [self, c](stored_atom, const outcome_ptr& outcome) {
+        if (outcome->fenced) {
+          // This node lost the tenant's lease: the new holder answers from the inbox.
+          log::get("actors")->warn("conversation {}: lease epoch {} is gone, stopping",
+                                   c.conversation_id, c.svc.lease_epoch);
+          return self->quit();
+        }
+        std::vector<std::string> replies;
+        if (!outcome->locked && !outcome->to_send.empty()) {
+          std::vector<outbound_msg> out;
+          for (const auto& o : outcome->to_send) {
+            replies.push_back(o.text);
+            out.push_back(to_outbound(o, self->state.turn_acked_ms));
+          }
+          // Without an outbox the bubbles stay pending in the database and are sent when it
+          // (or the node) restarts.
+          if (auto outbox = lookup(self->system(), outbox_name()))
+            self->send(outbox, send_atom::value, std::move(out));
+        }
+        self->state.last_activity_ms = now_ms();
+        ++self->state.customer_turns;
+        if (outcome->escalated)
+          self->send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
+                     self->state.pending_verdict);
+        act(self, c, self->state.logic->on_turn_done(replies, now_ms()));
+        report_load(self, c);
+        maybe_quit(self);
+      },
+      [self, c](failed_atom, const std::string& why) {
+        log::get("actors")->warn("conversation {}: {}; retrying", c.conversation_id, why);
+        self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value);
+      },
+      [self, c](retry_atom) {
+        if (!self->state.logic->loaded()) {
+          // The initial load failed: end, and let the tenant start a fresh instance.
+          self->quit(caf::make_error(caf::sec::runtime_error, "cannot load the conversation"));
+          return;
+        }
+        act(self, c, self->state.logic->on_turn_failed(now_ms()));
+      },
+      [self](shutdown_atom) {
+        self->state.draining = true;
+        maybe_quit(self);
+      },
+      [self, c](info_atom) { return describe(self, c); },
+      [self, c](idle_atom) {
+        // Only customer and turn activity counts: a console polling /v1/actors must not keep
+        // conversations alive.
+        auto idle = c.svc.conversation_idle.count();
+        auto quiet = now_ms() - self->state.last_activity_ms;
+        auto& l = *self->state.logic;
+        if (quiet >= idle && !l.busy() && l.queued() == 0 && !self->state.draining) {
+          self->send(c.tenant, passivate_atom::value, c.conversation_id);
+          return;
+        }
+        self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(idle - quiet, 10)},
+                           idle_atom::value);
+      },
+  };
+}
+
+}  // namespace
 }  // namespace parley::actors

@@ -44,6 +44,8 @@
 #include "persistence/inbox_writer.hpp"
 #include "persistence/migrator.hpp"
 #include "persistence/pool.hpp"
+#include "persistence/reply_writer.hpp"
+#include "persistence/send_log.hpp"
 #include "supervisors/node_config.hpp"
 #include "supervisors/supervisor.hpp"
 
@@ -265,6 +267,9 @@ int run_node(node_config& cfg) {
   io::channel_directory channels{&pool, &*secrets};
   io::origin_directory origins;
   persistence::inbox_writer inbox{persistence::inbox_settings{persistence::connection_string(ps)}};
+  // The reply path's group commits: turns' replies, and what became of each send.
+  persistence::reply_writer replies{persistence::connection_string(ps)};
+  persistence::send_log sends{persistence::connection_string(ps)};
   io::http_client_settings hcs;
   hcs.verify_tls = cfg.outbox_verify_tls;
   io::http_client http{hcs};
@@ -405,6 +410,8 @@ int run_node(node_config& cfg) {
 
   actors::services svc;
   svc.db = &pool;
+  svc.replies = &replies;
+  svc.sends = &sends;
   svc.http = &http;
   svc.metrics = &metrics;
   svc.secrets = &*secrets;
@@ -487,7 +494,9 @@ int run_node(node_config& cfg) {
     http.stop();
     media_http.stop();
     media_pipeline
-        .reset();  // finishes queued media work; its callbacks reach dead actors harmlessly
+        .reset();    // finishes queued media work; its callbacks reach dead actors harmlessly
+    replies.stop();  // queued turns are committed (their conversations are gone: answered
+    sends.stop();    // after a restart, from the inbox); the last send outcomes are written
     // Queued database jobs fail now, while the actors their callbacks name still have a system.
     pool.stop();
     system_ptr = nullptr;

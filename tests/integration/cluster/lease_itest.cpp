@@ -10,6 +10,7 @@
 #include "persistence/conversation_store.hpp"
 #include "persistence/lease_store.hpp"
 #include "persistence/migrator.hpp"
+#include "persistence/reply_writer.hpp"
 #include "tests/support/node.hpp"
 
 using namespace parley::persistence;

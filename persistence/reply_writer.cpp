@@ -1,0 +1,356 @@
+#include "persistence/reply_writer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "persistence/group_commit.hpp"
+#include "persistence/sql_text.hpp"
+#include "persistence/tenant_scope.hpp"
+
+namespace parley::persistence {
+
+namespace {
+
+// Plans whose (node, epoch) still holds a live lease on their tenant, by 1-based position.
+constexpr const char* fence_sql = R"sql(
+SELECT u.i FROM unnest($1::uuid[], $2::text[], $3::bigint[]) WITH ORDINALITY AS u(tenant_id, node, epoch, i)
+  JOIN tenant_leases l ON l.tenant_id = u.tenant_id AND l.node = u.node AND l.epoch = u.epoch
+ WHERE l.expires_at > clock_timestamp()
+   FOR SHARE OF l
+)sql";
+
+// A turn claims its messages first: the ones already processed were answered by another route.
+constexpr const char* claim_sql = R"sql(
+UPDATE messages SET status = 'processed', processed_at = now()
+ WHERE id = ANY($1::bigint[]) AND direction = 'in' AND status = 'received'
+RETURNING id
+)sql";
+
+// Counts the turns and takes the row locks under which the lockout is checked; gives back where
+// the bubbles go, so the reply path reads no other table.
+constexpr const char* turns_sql = R"sql(
+UPDATE conversations c SET customer_turns = c.customer_turns + u.n, last_message_at = now()
+  FROM unnest($1::uuid[], $2::int[]) AS u(id, n)
+ WHERE c.id = u.id
+RETURNING c.id::text, coalesce(c.human_override_until > now(), false), c.channel_id::text,
+          c.customer
+)sql";
+
+// An earlier attempt (before a crash) may have stored a bubble already: it is kept.
+constexpr const char* bubbles_sql = R"sql(
+INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, idempotency_key,
+                      bubble, reply_to, author)
+SELECT u.t, u.c, 'out', 'text', u.body, 'pending', u.k, u.b, NULLIF(u.r, ''), u.a
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+       AS u(t, c, body, k, b, r, a)
+ON CONFLICT (tenant_id, idempotency_key, bubble) WHERE direction = 'out' DO NOTHING
+RETURNING id, tenant_id::text, idempotency_key, bubble
+)sql";
+
+constexpr const char* processed_sql = R"sql(
+INSERT INTO events (tenant_id, conversation_id, type, data)
+SELECT u.t, u.c, 'message.processed',
+       jsonb_build_object('messages', u.m::bigint[], 'bubbles', u.b, 'confidence', u.conf,
+                          'fallback', u.f, 'silenced', u.s, 'escalated', u.e)
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::float8[], $6::bool[],
+              $7::bool[], $8::bool[]) AS u(t, c, m, b, conf, f, s, e)
+)sql";
+
+// The handoff and the lockout commit together with its notice: the bot stays silent from this
+// transaction on. Rare: one statement per escalated turn.
+constexpr const char* escalate_sql = R"sql(
+WITH c AS (
+  UPDATE conversations SET human_override_until = now() + make_interval(hours => $3),
+         escalated_at = now(), escalation_priority = $4, escalation_department = $5
+   WHERE id = $2::uuid RETURNING id)
+INSERT INTO events (tenant_id, conversation_id, type, data)
+SELECT $1::uuid, c.id, 'escalation.requested', $6::jsonb FROM c
+)sql";
+
+// Bubbles of a key stored by an earlier attempt (rare). No status condition in SQL: with one,
+// the planner may walk the whole pending outbox instead of the key's index.
+constexpr const char* of_key_sql = R"sql(
+SELECT m.id, m.bubble, m.text, coalesce(m.reply_to, ''), m.attempts, m.status,
+       c.channel_id::text, c.customer
+  FROM messages m JOIN conversations c ON c.id = m.conversation_id
+ WHERE m.tenant_id = $1 AND m.direction = 'out' AND m.idempotency_key = $2
+ ORDER BY m.bubble
+)sql";
+
+constexpr const char* channel_sql =
+    "SELECT phone_number_id, access_token, api_base_url, api_version FROM channels WHERE id = $1";
+
+struct statement {
+  const char* name;
+  const char* sql;
+};
+constexpr statement fence{"reply_fence", fence_sql};
+constexpr statement claim{"reply_claim", claim_sql};
+constexpr statement turns{"reply_turns", turns_sql};
+constexpr statement bubbles{"reply_bubbles", bubbles_sql};
+constexpr statement processed{"reply_processed", processed_sql};
+constexpr statement escalate{"reply_escalate", escalate_sql};
+constexpr statement of_key{"reply_of_key", of_key_sql};
+constexpr statement channel{"reply_channel", channel_sql};
+
+template <class... Args>
+pqxx::result run(pqxx::work& tx, bool prepared, const statement& s, Args&&... args) {
+  return prepared ? tx.exec_prepared(s.name, std::forward<Args>(args)...)
+                  : tx.exec_params(s.sql, std::forward<Args>(args)...);
+}
+
+struct channel_send {
+  std::string phone_number_id, access_token, api_base_url, api_version;
+};
+
+struct conversation_row {
+  bool locked = false;
+  std::string channel_id;
+  std::string customer;
+};
+
+// Channels change rarely (a rotated token): one read per channel and batch at most.
+class channel_lookup {
+ public:
+  channel_lookup(pqxx::work& tx, bool prepared) : tx_(tx), prepared_(prepared) {}
+  const channel_send& get(const std::string& id) {
+    auto it = known_.find(id);
+    if (it != known_.end()) return it->second;
+    channel_send ch;
+    auto rs = run(tx_, prepared_, channel, id);
+    if (!rs.empty()) ch = channel_send{str(rs[0][0]), str(rs[0][1]), str(rs[0][2]), str(rs[0][3])};
+    return known_.emplace(id, std::move(ch)).first->second;
+  }
+
+ private:
+  pqxx::work& tx_;
+  bool prepared_;
+  std::unordered_map<std::string, channel_send> known_;
+};
+
+outbound_item bubble_item(const reply_plan& p, const conversation_row& conv, const channel_send& ch,
+                          int64_t id, int bubble, std::string text, std::string reply_to,
+                          int attempts) {
+  outbound_item o;
+  o.id = id;
+  o.tenant_id = p.tenant_id;
+  o.conversation_id = p.conversation_id;
+  o.channel_id = conv.channel_id;
+  o.to = conv.customer;
+  o.text = std::move(text);
+  o.reply_to = std::move(reply_to);
+  o.bubble = bubble;
+  o.attempts = attempts;
+  o.phone_number_id = ch.phone_number_id;
+  o.access_token = ch.access_token;
+  o.api_base_url = ch.api_base_url;
+  o.api_version = ch.api_version;
+  return o;
+}
+
+// The bubbles of the plan's key that are still pending (stored by an earlier attempt).
+void pending_of_key(pqxx::work& tx, bool prepared, channel_lookup& channels, const reply_plan& p,
+                    reply_outcome& out) {
+  for (const auto& r : run(tx, prepared, of_key, p.tenant_id, p.idempotency_key)) {
+    if (std::string_view{r[5].c_str()} != "pending") continue;
+    conversation_row conv{false, str(r[6]), str(r[7])};
+    out.to_send.push_back(bubble_item(p, conv, channels.get(conv.channel_id), r[0].as<int64_t>(),
+                                      r[1].as<int>(), str(r[2]), str(r[3]), r[4].as<int>()));
+  }
+}
+
+}  // namespace
+
+void prepare_reply_statements(pqxx::connection& c) {
+  for (const auto* s : {&fence, &claim, &turns, &bubbles, &processed, &escalate, &of_key, &channel})
+    c.prepare(s->name, s->sql);
+}
+
+std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* plans,
+                                         std::size_t n, bool prepared) {
+  std::vector<reply_outcome> out(n);
+  scoped_work tx{c, platform};  // each plan names its tenant; every row written carries it
+  channel_lookup channels{tx, prepared};
+
+  // 1. Fencing (cluster): a plan whose lease is gone writes nothing.
+  std::vector<std::string> f_tenant, f_node;
+  std::vector<int64_t> f_epoch;
+  std::vector<std::size_t> f_plan;
+  for (std::size_t i = 0; i < n; ++i)
+    if (plans[i].lease_epoch > 0) {
+      f_tenant.push_back(plans[i].tenant_id);
+      f_node.push_back(plans[i].lease_node);
+      f_epoch.push_back(plans[i].lease_epoch);
+      f_plan.push_back(i);
+      out[i].fenced = true;
+    }
+  if (!f_plan.empty())
+    for (const auto& r :
+         run(tx, prepared, fence, text_array(f_tenant), text_array(f_node), value_array(f_epoch)))
+      out[f_plan[r[0].as<std::size_t>() - 1]].fenced = false;
+
+  // 2. Claims: a turn none of whose messages is left to claim was answered already.
+  std::vector<int64_t> ids;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!out[i].fenced)
+      ids.insert(ids.end(), plans[i].inbound_ids.begin(), plans[i].inbound_ids.end());
+  std::unordered_set<int64_t> claimed;
+  if (!ids.empty())
+    for (const auto& r : run(tx, prepared, claim, value_array(ids)))
+      claimed.insert(r[0].as<int64_t>());
+  std::vector<std::size_t> live;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (out[i].fenced) continue;
+    const auto& p = plans[i];
+    bool any =
+        p.inbound_ids.empty() || std::any_of(p.inbound_ids.begin(), p.inbound_ids.end(),
+                                             [&](int64_t id) { return claimed.count(id) != 0; });
+    if (any)
+      live.push_back(i);
+    else
+      out[i].answered_already = true;
+  }
+
+  // 3. Turn counters and row locks; the lockout as it stands under the lock.
+  std::map<std::string, int> per_conv;  // ordered: locks are taken in one order
+  for (auto i : live) ++per_conv[plans[i].conversation_id];
+  std::unordered_map<std::string, conversation_row> convs;
+  if (!per_conv.empty()) {
+    std::vector<std::string> conv_ids;
+    std::vector<int> counts;
+    for (auto& [id, k] : per_conv) {
+      conv_ids.push_back(id);
+      counts.push_back(k);
+    }
+    for (const auto& r : run(tx, prepared, turns, text_array(conv_ids), value_array(counts)))
+      convs[r[0].c_str()] = conversation_row{r[1].as<bool>(), str(r[2]), str(r[3])};
+  }
+
+  // 4. Bubbles, one statement for the batch.
+  std::vector<std::string> b_tenant, b_conv, b_text, b_key, b_reply, b_author;
+  std::vector<int> b_index;
+  for (auto i : live) {
+    const auto& p = plans[i];
+    auto it = convs.find(p.conversation_id);
+    // A conversation gone (its tenant purged) is answered by nobody.
+    out[i].locked = it == convs.end() || it->second.locked;
+    out[i].escalated = p.escalate && !out[i].locked;
+    if (out[i].locked) continue;
+    for (std::size_t b = 0; b < p.bubbles.size(); ++b) {
+      b_tenant.push_back(p.tenant_id);
+      b_conv.push_back(p.conversation_id);
+      b_text.push_back(p.bubbles[b]);
+      b_key.push_back(p.idempotency_key);
+      b_index.push_back(static_cast<int>(b));
+      b_reply.push_back(p.reply_to);
+      b_author.push_back(p.escalate ? "system" : "bot");
+    }
+  }
+  std::map<std::tuple<std::string, std::string, int>, int64_t> stored;
+  if (!b_text.empty())
+    for (const auto& r :
+         run(tx, prepared, bubbles, text_array(b_tenant), text_array(b_conv), text_array(b_text),
+             text_array(b_key), value_array(b_index), text_array(b_reply), text_array(b_author)))
+      stored[{r[1].c_str(), r[2].c_str(), r[3].as<int>()}] = r[0].as<int64_t>();
+
+  // 5. Escalations (rare), then the events of the batch.
+  std::vector<std::string> e_tenant, e_conv, e_msgs;
+  std::vector<int> e_bubbles;
+  std::vector<double> e_conf;
+  std::vector<bool> e_fallback, e_silenced, e_escalated;
+  for (auto i : live) {
+    const auto& p = plans[i];
+    if (out[i].escalated)
+      run(tx, prepared, escalate, p.tenant_id, p.conversation_id, p.handoff_hours, p.priority,
+          p.department, p.escalation_json);
+    e_tenant.push_back(p.tenant_id);
+    e_conv.push_back(p.conversation_id);
+    e_msgs.push_back(value_array(p.inbound_ids));
+    e_bubbles.push_back(out[i].locked ? 0 : static_cast<int>(p.bubbles.size()));
+    e_conf.push_back(p.confidence);
+    e_fallback.push_back(p.fallback);
+    e_silenced.push_back(out[i].locked);
+    e_escalated.push_back(out[i].escalated);
+  }
+  if (!e_tenant.empty())
+    run(tx, prepared, processed, text_array(e_tenant), text_array(e_conv), text_array(e_msgs),
+        value_array(e_bubbles), value_array(e_conf), value_array(e_fallback),
+        value_array(e_silenced), value_array(e_escalated));
+
+  // 6. What the outbox sends: the new bubbles; a key stored earlier gives back its pending ones.
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& p = plans[i];
+    if (out[i].fenced) continue;
+    if (out[i].answered_already) {
+      pending_of_key(tx, prepared, channels, p, out[i]);
+      continue;
+    }
+    if (out[i].locked || p.bubbles.empty()) continue;
+    const auto& conv = convs[p.conversation_id];
+    bool all_new = true;
+    std::vector<outbound_item> items;
+    for (std::size_t b = 0; b < p.bubbles.size() && all_new; ++b) {
+      auto it = stored.find({p.tenant_id, p.idempotency_key, static_cast<int>(b)});
+      if (it == stored.end()) {
+        all_new = false;
+        break;
+      }
+      items.push_back(bubble_item(p, conv, channels.get(conv.channel_id), it->second,
+                                  static_cast<int>(b), p.bubbles[b], p.reply_to, 0));
+    }
+    if (all_new)
+      out[i].to_send = std::move(items);
+    else
+      pending_of_key(tx, prepared, channels, p, out[i]);
+  }
+  tx.commit();
+  return out;
+}
+
+reply_outcome store_reply(pqxx::connection& c, const reply_plan& plan) {
+  return std::move(store_replies(c, &plan, 1).at(0));
+}
+
+struct reply_writer::impl {
+  group_commit<reply_plan, reply_outcome> writer;
+
+  impl(std::string conninfo, std::size_t max_batch)
+      : writer({std::move(conninfo), max_batch, 20000, prepare_reply_statements,
+                [](pqxx::connection& c, const reply_plan* plans, std::size_t n) {
+                  return store_replies(c, plans, n, true);
+                },
+                [](const std::string& why) {
+                  reply_outcome o;
+                  o.error = why.empty() ? "not stored" : why;
+                  return o;
+                },
+                [](const reply_plan&) { return std::size_t{1}; }}) {}
+};
+
+reply_writer::reply_writer(std::string conninfo, std::size_t max_batch)
+    : impl_(std::make_unique<impl>(std::move(conninfo), max_batch)) {}
+
+reply_writer::~reply_writer() {
+  stop();
+}
+
+void reply_writer::submit(reply_plan plan, done_fn done) {
+  impl_->writer.submit(std::move(plan), std::move(done));
+}
+
+void reply_writer::stop() {
+  impl_->writer.stop();
+}
+
+group_commit_stats reply_writer::stats() const {
+  return impl_->writer.stats();
+}
+
+std::size_t reply_writer::queued() const {
+  return impl_->writer.queued();
+}
+
+}  // namespace parley::persistence

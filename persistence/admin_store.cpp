@@ -172,6 +172,12 @@ bool purge_tenant(pqxx::connection& c, const std::string& id) {
   scoped_work tx{c, platform};
   auto rs = tx.exec_params("DELETE FROM tenants WHERE id = $1 RETURNING id", id);
   if (rs.empty()) return false;
+  // The hot tables carry no foreign keys (migration 0008): their rows go explicitly.
+  for (const char* table :
+       {"events", "dead_letters", "message_statuses", "webhook_payloads", "conversations"})
+    tx.exec_params(std::string{"DELETE FROM "} + table + " WHERE tenant_id = $1", id);
+  for (const char* direction : {"in", "out"})  // each through its partial index
+    tx.exec_params("DELETE FROM messages WHERE tenant_id = $1 AND direction = $2", id, direction);
   tx.exec_params(
       "INSERT INTO events (tenant_id, type, data) VALUES (NULL, 'tenant.purged', "
       "jsonb_build_object('tenant_id', $1::text))",

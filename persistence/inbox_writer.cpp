@@ -35,16 +35,21 @@ ins AS (
 SELECT u.i, coalesce(ins.id, c.id)::text, ins.id IS NOT NULL,
        c.id IS NOT NULL AND u.name <> '' AND c.customer_name <> u.name
   FROM u LEFT JOIN ins ON ins.channel_id = u.channel_id AND ins.customer = u.customer
-         LEFT JOIN conversations c ON c.channel_id = u.channel_id AND c.customer = u.customer
+         LEFT JOIN LATERAL (
+           -- OFFSET 0: one index probe per customer, never a scan of the whole table
+           SELECT id, customer_name FROM conversations c
+            WHERE c.channel_id = u.channel_id AND c.customer = u.customer OFFSET 0) c ON true
 )sql";
 
 // A conversation created by another node's intake after this statement's snapshot (rare).
 constexpr const char* conversation_sql =
     "SELECT id::text FROM conversations WHERE channel_id = $1 AND customer = $2";
 
+// Names follow the customer's WhatsApp profile. Best effort: a conversation locked by a turn
+// in flight keeps its name until the next message (intake never waits for a turn).
 constexpr const char* names_sql = R"sql(
-UPDATE conversations c SET customer_name = u.name
-  FROM unnest($1::uuid[], $2::text[]) AS u(id, name) WHERE c.id = u.id
+UPDATE conversations c SET customer_name = ($2::text[])[array_position($1::uuid[], c.id)]
+ WHERE c.id IN (SELECT id FROM conversations WHERE id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED)
 )sql";
 
 // Deduplicated on (tenant, wamid): no row back means the message was stored before. Rows are

@@ -32,9 +32,10 @@ RETURNING id
 // Counts the turns and takes the row locks under which the lockout is checked; gives back where
 // the bubbles go, so the reply path reads no other table.
 constexpr const char* turns_sql = R"sql(
-UPDATE conversations c SET customer_turns = c.customer_turns + u.n, last_message_at = now()
-  FROM unnest($1::uuid[], $2::int[]) AS u(id, n)
- WHERE c.id = u.id
+UPDATE conversations c
+   SET customer_turns = c.customer_turns + cardinality(array_positions($1::uuid[], c.id)),
+       last_message_at = now()
+ WHERE c.id = ANY($1::uuid[])
 RETURNING c.id::text, coalesce(c.human_override_until > now(), false), c.channel_id::text,
           c.customer
 )sql";
@@ -214,18 +215,13 @@ std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* 
       out[i].answered_already = true;
   }
 
-  // 3. Turn counters and row locks; the lockout as it stands under the lock.
-  std::map<std::string, int> per_conv;  // ordered: locks are taken in one order
-  for (auto i : live) ++per_conv[plans[i].conversation_id];
+  // 3. Turn counters and row locks; the lockout as it stands under the lock. An id given
+  // twice (two turns of one conversation) counts two turns.
+  std::vector<std::string> conv_ids;
+  for (auto i : live) conv_ids.push_back(plans[i].conversation_id);
   std::unordered_map<std::string, conversation_row> convs;
-  if (!per_conv.empty()) {
-    std::vector<std::string> conv_ids;
-    std::vector<int> counts;
-    for (auto& [id, k] : per_conv) {
-      conv_ids.push_back(id);
-      counts.push_back(k);
-    }
-    for (const auto& r : run(tx, prepared, turns, text_array(conv_ids), value_array(counts)))
+  if (!conv_ids.empty()) {
+    for (const auto& r : run(tx, prepared, turns, text_array(conv_ids)))
       convs[r[0].c_str()] = conversation_row{r[1].as<bool>(), str(r[2]), str(r[3])};
   }
 

@@ -10,14 +10,15 @@ namespace parley::persistence {
 
 namespace {
 
-// The reply.sent events come with the marks; the rows that a status webhook overtook (rare)
+// Rows are found by primary key (= ANY), whatever the planner thinks of an unnest's size. The
+// reply.sent events come with the marks; the rows that a status webhook overtook (rare)
 // come back to have their best status applied.
 constexpr const char* sent_sql = R"sql(
 WITH s AS (
-  UPDATE messages m SET status = 'sent', provider_id = u.wamid, sent_at = now(),
-         attempts = m.attempts + 1, error = NULL
-    FROM unnest($1::bigint[], $2::text[]) AS u(id, wamid)
-   WHERE m.id = u.id AND m.status = 'pending'
+  UPDATE messages m
+     SET status = 'sent', provider_id = ($2::text[])[array_position($1::bigint[], m.id)],
+         sent_at = now(), attempts = m.attempts + 1, error = NULL
+   WHERE m.id = ANY($1::bigint[]) AND m.status = 'pending'
   RETURNING m.id, m.tenant_id, m.conversation_id, m.provider_id),
 ev AS (
   INSERT INTO events (tenant_id, conversation_id, type, data)

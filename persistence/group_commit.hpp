@@ -130,6 +130,10 @@ class group_commit {
       if (!conn || !conn->is_open()) {
         conn.reset();
         conn = std::make_unique<pqxx::connection>(s_.conninfo);
+        // Every statement of a writer finds its rows by key. A prepared statement's plan made
+        // while a table was small would scan it sequentially for the rest of the connection's
+        // life, more slowly with every row; with scans off, that plan is never chosen.
+        pqxx::nontransaction{*conn}.exec("SET enable_seqscan = off");
         if (s_.prepare) s_.prepare(*conn);
       }
       try {

@@ -113,23 +113,37 @@ struct conversation_row {
   std::string customer;
 };
 
-// Channels change rarely (a rotated token): one read per channel and batch at most.
+// Channels change rarely: each thread that stores replies (the writer's, or a pool thread)
+// reads a channel's sending details at most once every few seconds, so a rotated token is
+// picked up at once after that.
 class channel_lookup {
  public:
   channel_lookup(pqxx::work& tx, bool prepared) : tx_(tx), prepared_(prepared) {}
   const channel_send& get(const std::string& id) {
-    auto it = known_.find(id);
-    if (it != known_.end()) return it->second;
+    auto now = std::chrono::steady_clock::now();
+    auto& known = cache();
+    auto it = known.find(id);
+    if (it != known.end() && now - it->second.read_at < std::chrono::seconds{5})
+      return it->second.send;
     channel_send ch;
     auto rs = run(tx_, prepared_, channel, id);
     if (!rs.empty()) ch = channel_send{str(rs[0][0]), str(rs[0][1]), str(rs[0][2]), str(rs[0][3])};
-    return known_.emplace(id, std::move(ch)).first->second;
+    auto& slot = known[id];
+    slot = entry{std::move(ch), now};
+    return slot.send;
   }
 
  private:
+  struct entry {
+    channel_send send;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  static std::unordered_map<std::string, entry>& cache() {
+    thread_local std::unordered_map<std::string, entry> known;
+    return known;
+  }
   pqxx::work& tx_;
   bool prepared_;
-  std::unordered_map<std::string, channel_send> known_;
 };
 
 outbound_item bubble_item(const reply_plan& p, const conversation_row& conv, const channel_send& ch,

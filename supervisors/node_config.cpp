@@ -207,6 +207,9 @@ node_config::node_config() {
       .add(cluster_tls_passphrase, "tls-passphrase", "of the private key, if any");
   // Two cores: the default of 4 work-stealing threads oversubscribes them (CAF guide §7).
   set("scheduler.max-threads", 2);
+  // Work sharing: idle workers wait on a condition variable instead of polling with short
+  // sleeps, which left less of the 2 cores to PostgreSQL (bench/RESULTS.md, +7% webhooks/s).
+  set("scheduler.policy", caf::atom("sharing"));
   set("logger.verbosity", caf::atom("quiet"));
 }
 

@@ -53,7 +53,8 @@ UPDATE conversations c SET customer_name = ($2::text[])[array_position($1::uuid[
 )sql";
 
 // Deduplicated on (tenant, wamid): no row back means the message was stored before. Rows are
-// inserted in the arrays' order, so ids follow the order of acknowledgement.
+// inserted in the arrays' order, so ids follow the order of acknowledgement. Its
+// 'message.received' event is the row itself (the timeline view).
 constexpr const char* messages_sql = R"sql(
 WITH m AS (
   INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, provider_id,
@@ -65,11 +66,7 @@ WITH m AS (
                 $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[])
          AS u(t, c, ty, body, w, r, ts, mi, mm, ms, mf, mv)
   ON CONFLICT (tenant_id, provider_id) WHERE direction = 'in' DO NOTHING
-  RETURNING id, tenant_id, conversation_id, provider_id, type),
-ev AS (
-  INSERT INTO events (tenant_id, conversation_id, type, data)
-  SELECT tenant_id, conversation_id, 'message.received',
-         jsonb_build_object('message_id', id, 'wamid', provider_id, 'type', type) FROM m)
+  RETURNING id, tenant_id, provider_id)
 SELECT id, tenant_id::text, provider_id FROM m
 )sql";
 

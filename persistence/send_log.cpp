@@ -10,20 +10,16 @@ namespace parley::persistence {
 
 namespace {
 
-// Rows are found by primary key (= ANY), whatever the planner thinks of an unnest's size. The
-// reply.sent events come with the marks; the rows that a status webhook overtook (rare)
-// come back to have their best status applied.
+// Rows are found by primary key (= ANY), whatever the planner thinks of an unnest's size; a
+// row's 'reply.sent' event is the row itself (the timeline view). The rows that a status
+// webhook overtook (rare) come back to have their best status applied.
 constexpr const char* sent_sql = R"sql(
 WITH s AS (
   UPDATE messages m
      SET status = 'sent', provider_id = ($2::text[])[array_position($1::bigint[], m.id)],
          sent_at = now(), attempts = m.attempts + 1, error = NULL
    WHERE m.id = ANY($1::bigint[]) AND m.status = 'pending'
-  RETURNING m.id, m.tenant_id, m.conversation_id, m.provider_id),
-ev AS (
-  INSERT INTO events (tenant_id, conversation_id, type, data)
-  SELECT tenant_id, conversation_id, 'reply.sent',
-         jsonb_build_object('message_id', id, 'wamid', provider_id) FROM s)
+  RETURNING m.id, m.provider_id)
 SELECT s.id, s.provider_id FROM s
  WHERE EXISTS (SELECT 1 FROM message_statuses ms WHERE ms.provider_id = s.provider_id)
 )sql";

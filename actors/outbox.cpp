@@ -26,6 +26,7 @@
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "persistence/conversation_store.hpp"
+#include "persistence/fair_queue.hpp"
 #include "persistence/pool.hpp"
 #include "persistence/send_log.hpp"
 
@@ -49,7 +50,9 @@ struct outbox_state {
   // that malloc_trim must give back after a mass passivation.
   std::vector<int64_t> finished = std::vector<int64_t>(8192, 0);
   std::size_t finished_next = 0;
-  std::deque<std::string> ready;  // conversations waiting for a send slot
+  // Conversations waiting for a send slot, served round robin by tenant: a tenant that bursts
+  // does not hold back the others' replies.
+  persistence::fair_queue<std::string, std::string> ready;
   std::size_t in_flight = 0;
   std::mt19937_64 rng{std::random_device{}()};
   io::counter* sent = nullptr;
@@ -65,8 +68,7 @@ void start_send(self_ptr self, const services& svc, const std::string& conv);
 void pump(self_ptr self, const services& svc) {
   auto& st = self->state;
   while (st.in_flight < svc.outbox.max_in_flight && !st.ready.empty()) {
-    auto conv = std::move(st.ready.front());
-    st.ready.pop_front();
+    auto conv = st.ready.pop();
     if (st.busy.count(conv) || st.queues[conv].empty()) continue;
     start_send(self, svc, conv);
   }
@@ -109,7 +111,7 @@ void finish(self_ptr self, const services& svc, const std::string& conv) {
   if (q.empty())
     st.queues.erase(conv);
   else
-    st.ready.push_back(conv);
+    st.ready.push(q.front().tenant_id, conv);
   pump(self, svc);
 }
 
@@ -120,7 +122,7 @@ void enqueue(self_ptr self, const services& svc, std::vector<outbound_msg>& batc
     auto conv = m.conversation_id;
     auto& q = st.queues[conv];
     q.push_back(std::move(m));
-    if (q.size() == 1 && !st.busy.count(conv)) st.ready.push_back(conv);
+    if (q.size() == 1 && !st.busy.count(conv)) st.ready.push(q.front().tenant_id, conv);
   }
   pump(self, svc);
 }
@@ -220,7 +222,7 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
           if (st.in_flight < svc.outbox.max_in_flight)
             start_send(self, svc, conv);
           else
-            st.ready.push_front(conv);
+            st.ready.push(qi->second.front().tenant_id, conv);
         },
         [self](cancel_atom, const std::string& conv) {
           // A handed-off conversation: queued bot bubbles (already cancelled in the database)

@@ -8,6 +8,9 @@
 // Should a batch fail (anything but a lost connection), it is redone one request per
 // transaction, so a bad request fails alone and the others still commit.
 //
+// Requests are taken round robin by key (the tenant): a tenant with thousands of requests
+// waiting does not push another tenant's request out of the next batch.
+//
 // The writers of the message path (inbox_writer, reply_writer, send_log) own one each; any
 // thread submits. Include only in .cpp files: it brings <pqxx/pqxx>.
 #include <condition_variable>
@@ -21,6 +24,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "persistence/fair_queue.hpp"
 
 namespace parley::persistence {
 
@@ -41,6 +46,7 @@ class group_commit {
   /// The result given to a request that could not be written (queue full, stopping, error).
   using failure_fn = std::function<Result(const std::string& why)>;
   using weight_fn = std::function<std::size_t(const Request&)>;
+  using key_fn = std::function<std::string(const Request&)>;
 
   struct settings {
     std::string conninfo;
@@ -50,6 +56,7 @@ class group_commit {
     write_fn write;
     failure_fn failure;
     weight_fn weight = [](const Request&) { return std::size_t{1}; };
+    key_fn key = [](const Request&) { return std::string{}; };  ///< whose request it is
   };
 
   explicit group_commit(settings s) : s_(std::move(s)) {
@@ -65,8 +72,8 @@ class group_commit {
     {
       std::unique_lock<std::mutex> guard{mtx_};
       if (!stopping_ && queue_.size() < s_.max_queue) {
-        queue_.push_back(std::move(req));
-        dones_.push_back(std::move(done));
+        auto key = s_.key(req);
+        queue_.push(key, entry{std::move(req), std::move(done)});
         guard.unlock();
         cv_.notify_one();
         return;
@@ -106,11 +113,10 @@ class group_commit {
         if (queue_.empty()) return;  // stopping, and everything queued was written
         std::size_t weight = 0;
         while (!queue_.empty() && (batch.empty() || weight < s_.max_batch_weight)) {
-          weight += s_.weight(queue_.front());
-          batch.push_back(std::move(queue_.front()));
-          dones.push_back(std::move(dones_.front()));
-          queue_.pop_front();
-          dones_.pop_front();
+          auto e = queue_.pop();
+          weight += s_.weight(e.request);
+          batch.push_back(std::move(e.request));
+          dones.push_back(std::move(e.done));
         }
       }
       auto results = write(conn, batch);
@@ -165,11 +171,14 @@ class group_commit {
     }
   }
 
+  struct entry {
+    Request request;
+    done_fn done;
+  };
   settings s_;
   mutable std::mutex mtx_;
   std::condition_variable cv_;
-  std::deque<Request> queue_;
-  std::deque<done_fn> dones_;
+  fair_queue<std::string, entry> queue_;
   bool stopping_ = false;
   group_commit_stats stats_;
   std::thread thread_;  // last: starts after everything it uses exists

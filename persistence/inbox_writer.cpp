@@ -232,7 +232,7 @@ struct inbox_writer::impl {
                   r.error = why == "overloaded" ? "intake overloaded" : why;
                   return r;
                 },
-                rows_of}) {}
+                rows_of, [](const ingest_request& r) { return r.tenant_id; }}) {}
 };
 
 inbox_writer::inbox_writer(inbox_settings s) : impl_(std::make_unique<impl>(s)) {}

@@ -337,7 +337,8 @@ struct reply_writer::impl {
                   o.error = why.empty() ? "not stored" : why;
                   return o;
                 },
-                [](const reply_plan&) { return std::size_t{1}; }}) {}
+                [](const reply_plan&) { return std::size_t{1}; },
+                [](const reply_plan& p) { return p.tenant_id; }}) {}
 };
 
 reply_writer::reply_writer(std::string conninfo, std::size_t max_batch)

@@ -105,7 +105,8 @@ struct send_log::impl {
                   return std::vector<bool>(n, true);
                 },
                 [](const std::string&) { return false; },
-                [](const send_outcome&) { return std::size_t{1}; }}) {}
+                [](const send_outcome&) { return std::size_t{1}; },
+                [](const send_outcome& o) { return o.tenant_id; }}) {}
 };
 
 send_log::send_log(std::string conninfo, std::size_t max_batch)

@@ -12,7 +12,8 @@
 // waiting does not push another tenant's request out of the next batch.
 //
 // The writers of the message path (inbox_writer, reply_writer, send_log) own one each; any
-// thread submits. Include only in .cpp files: it brings <pqxx/pqxx>.
+// thread submits. A writer's connection sees every tenant (row-level security's platform
+// scope, set for its session). Include only in .cpp files: it brings <pqxx/pqxx>.
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -139,7 +140,11 @@ class group_commit {
         // Every statement of a writer finds its rows by key. A prepared statement's plan made
         // while a table was small would scan it sequentially for the rest of the connection's
         // life, more slowly with every row; with scans off, that plan is never chosen.
-        pqxx::nontransaction{*conn}.exec("SET enable_seqscan = off");
+        pqxx::nontransaction setup{*conn};
+        setup.exec("SET enable_seqscan = off");
+        // Writers batch every tenant's work: the platform scope of row-level security for the
+        // whole session (each row written names its tenant), not one statement per transaction.
+        setup.exec("SET parley.tenant_id = '*'");
         if (s_.prepare) s_.prepare(*conn);
       }
       try {

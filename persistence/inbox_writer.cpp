@@ -6,7 +6,6 @@
 
 #include "persistence/group_commit.hpp"
 #include "persistence/sql_text.hpp"
-#include "persistence/tenant_scope.hpp"
 
 namespace parley::persistence {
 
@@ -110,7 +109,7 @@ struct message_ref {
 std::vector<ingest_result> write_batch(pqxx::connection& c, const ingest_request* reqs,
                                        std::size_t n) {
   std::vector<ingest_result> out(n);
-  scoped_work tx{c, platform};
+  pqxx::work tx{c};  // the writer's session sees every tenant (group_commit)
 
   std::vector<std::string> p_tenant, p_channel, p_body;
   for (std::size_t i = 0; i < n; ++i) {

@@ -8,7 +8,7 @@
 
 #include "persistence/group_commit.hpp"
 #include "persistence/sql_text.hpp"
-#include "persistence/tenant_scope.hpp"
+#include "persistence/statement.hpp"
 
 namespace parley::persistence {
 
@@ -84,10 +84,6 @@ SELECT m.id, m.bubble, m.text, coalesce(m.reply_to, ''), m.attempts, m.status,
 constexpr const char* channel_sql =
     "SELECT phone_number_id, access_token, api_base_url, api_version FROM channels WHERE id = $1";
 
-struct statement {
-  const char* name;
-  const char* sql;
-};
 constexpr statement fence{"reply_fence", fence_sql};
 constexpr statement claim{"reply_claim", claim_sql};
 constexpr statement turns{"reply_turns", turns_sql};
@@ -96,12 +92,6 @@ constexpr statement processed{"reply_processed", processed_sql};
 constexpr statement escalate{"reply_escalate", escalate_sql};
 constexpr statement of_key{"reply_of_key", of_key_sql};
 constexpr statement channel{"reply_channel", channel_sql};
-
-template <class... Args>
-pqxx::result run(pqxx::work& tx, bool prepared, const statement& s, Args&&... args) {
-  return prepared ? tx.exec_prepared(s.name, std::forward<Args>(args)...)
-                  : tx.exec_params(s.sql, std::forward<Args>(args)...);
-}
 
 struct channel_send {
   std::string phone_number_id, access_token, api_base_url, api_version;
@@ -187,7 +177,9 @@ void prepare_reply_statements(pqxx::connection& c) {
 std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* plans,
                                          std::size_t n, bool prepared) {
   std::vector<reply_outcome> out(n);
-  scoped_work tx{c, platform};  // each plan names its tenant; every row written carries it
+  // Each plan names its tenant; every row written carries it.
+  auto work = platform_work(c, prepared);
+  auto& tx = *work;
   channel_lookup channels{tx, prepared};
 
   // 1. Fencing (cluster): a plan whose lease is gone writes nothing.

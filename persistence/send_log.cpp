@@ -4,7 +4,7 @@
 
 #include "persistence/group_commit.hpp"
 #include "persistence/sql_text.hpp"
-#include "persistence/tenant_scope.hpp"
+#include "persistence/statement.hpp"
 
 namespace parley::persistence {
 
@@ -51,20 +51,10 @@ SELECT tenant_id, conversation_id, 'reply.failed',
        jsonb_build_object('message_id', id, 'error', $2::text) FROM m
 )sql";
 
-struct statement {
-  const char* name;
-  const char* sql;
-};
 constexpr statement sent_stmt{"send_sent", sent_sql};
 constexpr statement early_stmt{"send_early_status", early_status_sql};
 constexpr statement attempt_stmt{"send_attempt", attempt_sql};
 constexpr statement dead_stmt{"send_dead", dead_sql};
-
-template <class... Args>
-pqxx::result run(pqxx::work& tx, bool prepared, const statement& s, Args&&... args) {
-  return prepared ? tx.exec_prepared(s.name, std::forward<Args>(args)...)
-                  : tx.exec_params(s.sql, std::forward<Args>(args)...);
-}
 
 }  // namespace
 
@@ -75,7 +65,8 @@ void prepare_send_statements(pqxx::connection& c) {
 
 void record_outcomes(pqxx::connection& c, const send_outcome* outcomes, std::size_t n,
                      bool prepared) {
-  scoped_work tx{c, platform};  // each outcome names its message; ids are global
+  auto work = platform_work(c, prepared);  // each outcome names its message; ids are global
+  auto& tx = *work;
   std::vector<int64_t> ids;
   std::vector<std::string> wamids;
   for (std::size_t i = 0; i < n; ++i) {

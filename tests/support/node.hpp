@@ -35,6 +35,7 @@ class scratch_database {
   scratch_database();
   ~scratch_database();
   [[nodiscard]] const std::string& url() const { return url_; }
+  [[nodiscard]] const std::string& name() const { return name_; }
   /// Runs SQL on it (seeing every tenant's rows) and returns the first column of the first row
   /// ("" if none).
   std::string scalar(const std::string& sql) const;

@@ -57,4 +57,11 @@ for attempt in 1 2 3 4 5; do
   [ "$attempt" = 5 ] && { cat "$log" >&2; die "parleyd did not start"; }
 done
 say "parleyd pid $(cat "$pid_file") on port $port, database $db (log $log)"
-"$build/bin/parley-bench" --target "http://127.0.0.1:$port" --admin-token "$token" "$@"
+# The database section of the report reads the server's statistics as its superuser (trust
+# authentication on scripts/pg instances); BENCH_NO_DB_REPORT=1 leaves it out.
+db_args=()
+if [ -z "${BENCH_NO_DB_REPORT:-}" ]; then
+  su_url="$(echo "$base/$db" | sed -E 's#^(postgres(ql)?://)[^@/]*@#\1postgres@#')"
+  db_args=(--database "$su_url")
+fi
+"$build/bin/parley-bench" --target "http://127.0.0.1:$port" --admin-token "$token" "${db_args[@]}" "$@"

@@ -13,6 +13,7 @@
 
 #include "bench/baseline/baseline_server.hpp"
 #include "bench/parley_bench/admin_setup.hpp"
+#include "bench/parley_bench/db_probe.hpp"
 #include "bench/parley_bench/fake_graph.hpp"
 #include "bench/parley_bench/ledger.hpp"
 #include "bench/parley_bench/options.hpp"
@@ -74,7 +75,13 @@ int main(int argc, char** argv) {
   graph.attach(&parley_ledger);
   std::vector<run_result> runs;
   run_request parley_run{"parley", o.targets, &tenants, true, o.targets.front().url, o.admin_token};
+  std::optional<db_probe> probe;
+  if (!o.database_url.empty()) {
+    probe.emplace(o.database_url);
+    probe->start();
+  }
   runs.push_back(run_load(o, parley_run, parley_ledger));
+  if (probe) runs.back().db = probe->finish();
   if (baseline) runs.push_back(std::move(*baseline));
   graph.stop();
 

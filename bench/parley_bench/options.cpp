@@ -138,6 +138,9 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
       ->capture_default_str();
   app.add_option("--seed", o.seed, "random seed of the traffic")->capture_default_str();
   app.add_flag("--quiet", o.quiet, "no progress on stderr");
+  app.add_option("--database", o.database_url,
+                 "the node's PostgreSQL database as a superuser: the report gains what the "
+                 "database did (statements, commits, top statements, sequential scans)");
 
   try {
     app.parse(argc, argv);

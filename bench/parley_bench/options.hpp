@@ -44,6 +44,9 @@ struct bench_options {
   int kb_articles = 0;    ///< extra generated articles per tenant on top of the base KB
   uint64_t seed = 1;
   bool quiet = false;
+  /// The node's database as a role that may read and reset its statistics (superuser): adds
+  /// the report's "database" section. Empty: no section.
+  std::string database_url;
 
   [[nodiscard]] bool open_loop() const { return rate > 0; }
 };

@@ -88,6 +88,46 @@ void settings(io::json_writer& w, const bench_options& o) {
   w.end_object();
 }
 
+// What PostgreSQL did for the run (--database): statements and commits per acknowledged
+// message and per reply, the costliest statements, the tables read by sequential scans.
+void database_json(io::json_writer& w, const run_result& r) {
+  const auto& d = r.db;
+  if (!d.measured && d.error.empty()) return;
+  w.key("database").begin_object();
+  if (!d.measured) {
+    w.field("error", d.error).end_object();
+    return;
+  }
+  count(w, "statements", d.statements);
+  count(w, "commits", d.commits);
+  auto per = [](uint64_t n, uint64_t of) { return of ? static_cast<double>(n) / of : 0.0; };
+  uint64_t replies = r.replies_checked ? r.replies.answered : r.replies_received;
+  number(w, "statements_per_message", per(d.statements, r.messages_stored), 2);
+  number(w, "commits_per_message", per(d.commits, r.messages_stored), 3);
+  number(w, "statements_per_reply", per(d.statements, replies), 2);
+  number(w, "commits_per_reply", per(d.commits, replies), 3);
+  w.key("top_statements").begin_array();
+  for (const auto& t : d.top) {
+    w.begin_object().field("query", t.query);
+    count(w, "calls", t.calls);
+    number(w, "total_ms", t.total_ms, 1);
+    number(w, "mean_ms", t.mean_ms, 3);
+    count(w, "rows", t.rows);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("sequential_scans").begin_array();
+  for (const auto& t : d.scans) {
+    w.begin_object().field("table", t.table);
+    count(w, "scans", t.seq_scan);
+    count(w, "rows_read", t.seq_tup_read);
+    count(w, "index_scans", t.idx_scan);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
 void run_json(io::json_writer& w, const bench_options& o, const run_result& r) {
   w.key(r.server).begin_object();
   w.key("targets").begin_array();
@@ -161,6 +201,7 @@ void run_json(io::json_writer& w, const bench_options& o, const run_result& r) {
     latency(w, "e2e_latency_ms", r.replies.e2e);
   else
     w.key("e2e_latency_ms").null();
+  database_json(w, r);
   w.end_object();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/parley_bench/db_probe.hpp"
 #include "bench/parley_bench/histogram.hpp"
 #include "bench/parley_bench/ledger.hpp"
 #include "bench/parley_bench/options.hpp"
@@ -43,6 +44,8 @@ struct run_result {
   uint64_t replies_received = 0;  ///< at the fake Graph API, matched or not
   uint64_t unknown_replies = 0;   ///< context.message_id not one of this run's messages
   uint64_t misrouted = 0;         ///< reply `to` is not the message's sender
+
+  db_usage db;  ///< what PostgreSQL did for the run (--database), filled in by main
 };
 
 struct run_request {

@@ -212,9 +212,10 @@ std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* 
   for (std::size_t i = 0; i < n; ++i) {
     if (out[i].fenced) continue;
     const auto& p = plans[i];
-    bool any =
-        p.inbound_ids.empty() || std::any_of(p.inbound_ids.begin(), p.inbound_ids.end(),
-                                             [&](int64_t id) { return claimed.count(id) != 0; });
+    // A claimed id goes to the first plan of the batch that names it, as if the plans had
+    // been stored one after the other: a message that reached two turns is answered once.
+    bool any = p.inbound_ids.empty();
+    for (auto id : p.inbound_ids) any = claimed.erase(id) != 0 || any;
     if (any)
       live.push_back(i);
     else

@@ -277,3 +277,38 @@ TEST_F(lease_store, a_reply_is_stored_only_under_the_live_epoch) {
   EXPECT_EQ(count("direction = 'out'"), "1");
   EXPECT_EQ(as_platform("SELECT customer_turns FROM conversations"), "1");
 }
+
+TEST_F(lease_store, one_batch_answers_a_message_named_by_two_turns_once) {
+  auto& c = *conn;
+  auto channel = as_platform(
+      "INSERT INTO channels (tenant_id, type, phone_number_id, app_secret, "
+      "verify_token, access_token) VALUES ('" +
+      tenant + "', 'whatsapp', 'p2', 's', 'v', 'a') RETURNING id");
+  auto conversation =
+      as_platform("INSERT INTO conversations (tenant_id, channel_id, customer) VALUES ('" + tenant +
+                  "', '" + channel + "', '1651') RETURNING id");
+  auto inbound = as_platform(
+      "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
+      "provider_id) VALUES ('" +
+      tenant + "', '" + conversation +
+      "', 'in', 'text', 'hola', 'received', 'wamid.2') RETURNING id");
+  // The same message reached the conversation by two routes; both turns land in one batch of
+  // the reply writer, as if stored one after the other.
+  std::vector<reply_plan> plans(2);
+  for (int i = 0; i < 2; ++i) {
+    plans[i].tenant_id = tenant;
+    plans[i].conversation_id = conversation;
+    plans[i].inbound_ids = {std::stoll(inbound)};
+    plans[i].idempotency_key = inbound + (i ? "-again" : "");
+    plans[i].bubbles = {"¡Hola!"};
+  }
+  auto out = store_replies(c, plans.data(), plans.size());
+  EXPECT_FALSE(out[0].answered_already);
+  EXPECT_EQ(out[0].to_send.size(), 1u);
+  EXPECT_TRUE(out[1].answered_already);
+  EXPECT_TRUE(out[1].to_send.empty());
+  EXPECT_EQ(as_platform("SELECT count(*) FROM messages WHERE direction = 'out'"), "1");
+  EXPECT_EQ(
+      as_platform("SELECT customer_turns FROM conversations WHERE id = '" + conversation + "'"),
+      "1");
+}

@@ -278,66 +278,6 @@ child_info describe(self_ptr self, const ctx& c) {
   return me;
 }
 
-caf::behavior behavior_of(self_ptr self, const ctx& c);
-
-}  // namespace
-
-caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
-                              std::string tenant_id, std::string conversation_id,
-                              std::vector<int64_t> poison, std::string poison_error,
-                              std::optional<new_conversation> fresh) {
-  ctx c{svc,
-        std::move(tenant),
-        std::move(tenant_id),
-        std::move(conversation_id),
-        std::set<int64_t>(poison.begin(), poison.end()),
-        std::move(poison_error)};
-  return sys.spawn([c, fresh](self_ptr self) -> caf::behavior {
-    // Keep the exception text in the exit reason (CAF drops it by default).
-    self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
-      try {
-        std::rethrow_exception(eptr);
-      } catch (const std::exception& e) {
-        return caf::make_error(caf::sec::runtime_error, e.what());
-      } catch (...) {
-        return caf::make_error(caf::sec::runtime_error, "unknown exception");
-      }
-    });
-    self->state.logic = std::make_unique<conversation::conversation_logic>(
-        conversation::logic_settings{c.svc.buffer_window, c.svc.context_size});
-    self->state.last_activity_ms = now_ms();
-    self->delayed_send(self, c.svc.conversation_idle, idle_atom::value);
-    if (fresh) {
-      // Created a moment ago by the intake of the message that starts us: the snapshot is
-      // known without asking PostgreSQL (store_reply still checks the lockout under its lock).
-      persistence::conversation_snapshot snap;
-      snap.found = true;
-      snap.handoff_message = fresh->handoff_message;
-      snap.handoff_hours = fresh->handoff_hours;
-      on_loaded(self, c, snap);
-      return behavior_of(self, c);
-    }
-    auto me = caf::actor_cast<caf::actor>(self);
-    auto conv_id = c.conversation_id;
-    auto tenant_id = c.tenant_id;
-    auto context_size = static_cast<int>(c.svc.context_size);
-    c.svc.db->submit(
-        [me, tenant_id, conv_id, context_size](pqxx::connection& conn) {
-          auto snap = persistence::load_conversation(conn, tenant_id, conv_id, context_size);
-          caf::anon_send(
-              me, loaded_atom::value,
-              snapshot_ptr{std::make_shared<persistence::conversation_snapshot>(std::move(snap))});
-        },
-        [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
-    return behavior_of(self, c);
-  });
-}
-
-}  // namespace parley::actors
-
-namespace parley::actors {
-namespace {
-
 caf::behavior behavior_of(self_ptr self, const ctx& c) {
   return {
       [self, c](const inbound_msg& m) { on_inbound(self, c, m); },
@@ -416,4 +356,56 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
 }
 
 }  // namespace
+
+caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
+                              std::string tenant_id, std::string conversation_id,
+                              std::vector<int64_t> poison, std::string poison_error,
+                              std::optional<new_conversation> fresh) {
+  ctx c{svc,
+        std::move(tenant),
+        std::move(tenant_id),
+        std::move(conversation_id),
+        std::set<int64_t>(poison.begin(), poison.end()),
+        std::move(poison_error)};
+  return sys.spawn([c, fresh](self_ptr self) -> caf::behavior {
+    // Keep the exception text in the exit reason (CAF drops it by default).
+    self->set_exception_handler([](std::exception_ptr& eptr) -> caf::error {
+      try {
+        std::rethrow_exception(eptr);
+      } catch (const std::exception& e) {
+        return caf::make_error(caf::sec::runtime_error, e.what());
+      } catch (...) {
+        return caf::make_error(caf::sec::runtime_error, "unknown exception");
+      }
+    });
+    self->state.logic = std::make_unique<conversation::conversation_logic>(
+        conversation::logic_settings{c.svc.buffer_window, c.svc.context_size});
+    self->state.last_activity_ms = now_ms();
+    self->delayed_send(self, c.svc.conversation_idle, idle_atom::value);
+    if (fresh) {
+      // Created a moment ago by the intake of the message that starts us: the snapshot is
+      // known without asking PostgreSQL (store_reply still checks the lockout under its lock).
+      persistence::conversation_snapshot snap;
+      snap.found = true;
+      snap.handoff_message = fresh->handoff_message;
+      snap.handoff_hours = fresh->handoff_hours;
+      on_loaded(self, c, snap);
+      return behavior_of(self, c);
+    }
+    auto me = caf::actor_cast<caf::actor>(self);
+    auto conv_id = c.conversation_id;
+    auto tenant_id = c.tenant_id;
+    auto context_size = static_cast<int>(c.svc.context_size);
+    c.svc.db->submit(
+        [me, tenant_id, conv_id, context_size](pqxx::connection& conn) {
+          auto snap = persistence::load_conversation(conn, tenant_id, conv_id, context_size);
+          caf::anon_send(
+              me, loaded_atom::value,
+              snapshot_ptr{std::make_shared<persistence::conversation_snapshot>(std::move(snap))});
+        },
+        [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
+    return behavior_of(self, c);
+  });
+}
+
 }  // namespace parley::actors

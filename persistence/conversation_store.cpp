@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "persistence/admin_store.hpp"
 #include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
 
@@ -97,7 +98,9 @@ namespace {
 
 // The conversation's tenant when visible in the transaction's scope and locked for it, or "".
 std::string lock_conversation(pqxx::work& tx, const std::string& conversation_id) {
-  auto rs = tx.exec_params("SELECT tenant_id FROM conversations WHERE id::text = $1 FOR UPDATE",
+  // A text comparison (id::text) could not use the primary key: ids are checked here instead.
+  if (!is_uuid(conversation_id)) return {};
+  auto rs = tx.exec_params("SELECT tenant_id FROM conversations WHERE id = $1 FOR UPDATE",
                            conversation_id);
   return rs.empty() ? std::string{} : str(rs[0][0]);
 }

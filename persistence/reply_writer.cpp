@@ -295,7 +295,7 @@ std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* 
     const auto& conv = convs[p.conversation_id];
     bool all_new = true;
     std::vector<outbound_item> items;
-    for (std::size_t b = 0; b < p.bubbles.size() && all_new; ++b) {
+    for (std::size_t b = 0; b < p.bubbles.size(); ++b) {
       auto it = stored.find({p.tenant_id, p.idempotency_key, static_cast<int>(b)});
       if (it == stored.end()) {
         all_new = false;

@@ -42,6 +42,28 @@ class lease_store : public ::testing::Test {
     return rs.empty() || rs.columns() == 0 ? std::string{} : rs[0][0].c_str();
   }
 
+  struct received {
+    std::string conversation;
+    std::string inbound;  ///< the message's id
+  };
+  /// One channel, one conversation and one acknowledged, unanswered message of the tenant.
+  received one_unanswered(const std::string& phone, const std::string& customer,
+                          const std::string& wamid) {
+    auto channel = as_platform(
+        "INSERT INTO channels (tenant_id, type, phone_number_id, app_secret, "
+        "verify_token, access_token) VALUES ('" +
+        tenant + "', 'whatsapp', '" + phone + "', 's', 'v', 'a') RETURNING id");
+    auto conversation =
+        as_platform("INSERT INTO conversations (tenant_id, channel_id, customer) VALUES ('" +
+                    tenant + "', '" + channel + "', '" + customer + "') RETURNING id");
+    auto inbound = as_platform(
+        "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
+        "provider_id) VALUES ('" +
+        tenant + "', '" + conversation + "', 'in', 'text', 'hola', 'received', '" + wamid +
+        "') RETURNING id");
+    return {conversation, inbound};
+  }
+
   std::unique_ptr<parley::test::scratch_database> db;
   std::unique_ptr<pqxx::connection> conn;
   std::string tenant;
@@ -222,18 +244,7 @@ TEST_F(lease_store, release_all_leases_hands_back_every_live_lease_of_a_node) {
 
 TEST_F(lease_store, a_reply_is_stored_only_under_the_live_epoch) {
   auto& c = *conn;
-  auto channel = as_platform(
-      "INSERT INTO channels (tenant_id, type, phone_number_id, app_secret, "
-      "verify_token, access_token) VALUES ('" +
-      tenant + "', 'whatsapp', 'p1', 's', 'v', 'a') RETURNING id");
-  auto conversation =
-      as_platform("INSERT INTO conversations (tenant_id, channel_id, customer) VALUES ('" + tenant +
-                  "', '" + channel + "', '1650') RETURNING id");
-  auto inbound = as_platform(
-      "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
-      "provider_id) VALUES ('" +
-      tenant + "', '" + conversation +
-      "', 'in', 'text', 'hola', 'received', 'wamid.1') RETURNING id");
+  auto [conversation, inbound] = one_unanswered("p1", "1650", "wamid.1");
   ASSERT_EQ(acquire_lease(c, tenant, "node1", 10000), 1);
   ASSERT_TRUE(release_lease(c, tenant, "node1", 1));
   ASSERT_EQ(acquire_lease(c, tenant, "node2", 10000), 2);
@@ -280,18 +291,7 @@ TEST_F(lease_store, a_reply_is_stored_only_under_the_live_epoch) {
 
 TEST_F(lease_store, one_batch_answers_a_message_named_by_two_turns_once) {
   auto& c = *conn;
-  auto channel = as_platform(
-      "INSERT INTO channels (tenant_id, type, phone_number_id, app_secret, "
-      "verify_token, access_token) VALUES ('" +
-      tenant + "', 'whatsapp', 'p2', 's', 'v', 'a') RETURNING id");
-  auto conversation =
-      as_platform("INSERT INTO conversations (tenant_id, channel_id, customer) VALUES ('" + tenant +
-                  "', '" + channel + "', '1651') RETURNING id");
-  auto inbound = as_platform(
-      "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
-      "provider_id) VALUES ('" +
-      tenant + "', '" + conversation +
-      "', 'in', 'text', 'hola', 'received', 'wamid.2') RETURNING id");
+  auto [conversation, inbound] = one_unanswered("p2", "1651", "wamid.2");
   // The same message reached the conversation by two routes; both turns land in one batch of
   // the reply writer, as if stored one after the other.
   std::vector<reply_plan> plans(2);

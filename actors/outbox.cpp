@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "actors/services.hpp"
+#include "common/clock.hpp"
 #include "io/http_client.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
@@ -35,9 +36,7 @@ namespace parley::actors {
 namespace {
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return common::unix_ms();
 }
 
 struct outbox_state {

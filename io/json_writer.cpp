@@ -5,43 +5,6 @@
 
 namespace parley::io {
 
-void json_escape(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-}
-
 void json_writer::separate() {
   if (after_key_) {
     after_key_ = false;

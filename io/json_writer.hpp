@@ -6,11 +6,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/codec.hpp"
+
 namespace parley::io {
 
-/// Appends `s` to `out` as the inside of a JSON string (escaping quotes, backslashes and
-/// control characters; valid UTF-8 passes through).
-void json_escape(std::string& out, std::string_view s);
+using common::json_escape;  // one escaping for every JSON parley writes
 
 class json_writer {
  public:

@@ -8,6 +8,8 @@
 #include <array>
 #include <cstdint>
 
+#include "common/codec.hpp"
+
 namespace parley::io {
 namespace {
 
@@ -36,41 +38,14 @@ const unsigned char* key_bytes(std::string_view key) {
 }
 
 [[nodiscard]] std::string to_hex(const digest& d) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(d.size() * 2);
-  for (unsigned char c : d) {
-    out += hex[c >> 4];
-    out += hex[c & 0xf];
-  }
-  return out;
-}
-
-[[nodiscard]] int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  return common::hex_encode(d.data(), d.size());
 }
 
 [[nodiscard]] bool from_hex(std::string_view hex, digest& out) {
-  if (hex.size() != out.size() * 2) return false;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_value(hex[2 * i]);
-    int lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<unsigned char>(hi << 4 | lo);
-  }
+  auto bytes = common::hex_decode(hex);
+  if (!bytes || bytes->size() != out.size()) return false;
+  std::copy(bytes->begin(), bytes->end(), out.begin());
   return true;
-}
-
-[[nodiscard]] int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
 }
 
 }  // namespace
@@ -96,30 +71,10 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(d);
 }
 
-std::optional<std::string> base64_decode(std::string_view in) {
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  if (in.size() % 4 == 1) return std::nullopt;  // 6 bits cannot end a byte
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = base64_value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
 bool sha256_matches(std::string_view data, std::string_view expected) {
   digest want{};
   if (!from_hex(expected, want)) {
-    auto bytes = base64_decode(expected);
+    auto bytes = common::base64_decode_lenient(expected);
     if (!bytes || bytes->size() != want.size()) return false;
     std::copy(bytes->begin(), bytes->end(), want.begin());
   }

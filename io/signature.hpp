@@ -23,10 +23,6 @@ namespace parley::io {
 /// Lowercase hex SHA-256 of data.
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 
-/// Standard base64 (RFC 4648, "+/" or URL-safe "-_", padding optional) to bytes; nullopt when
-/// the input is not base64.
-[[nodiscard]] std::optional<std::string> base64_decode(std::string_view in);
-
 /// True when SHA-256(data) equals `expected`, given either as 64 hex digits (media endpoint) or
 /// as base64 (webhook media objects). Constant time over the digest.
 [[nodiscard]] bool sha256_matches(std::string_view data, std::string_view expected);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/clock.hpp"
 #include "io/channel_directory.hpp"
 #include "io/json_writer.hpp"
 #include "io/metrics.hpp"
@@ -14,9 +15,7 @@ namespace parley::io {
 namespace {
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return common::unix_ms();
 }
 
 std::string errors_json(const std::vector<whatsapp::api_error>& errors) {

@@ -10,6 +10,7 @@
 
 #include "actors/conversation/conversation_logic.hpp"
 #include "actors/convert.hpp"
+#include "common/clock.hpp"
 #include "io/json_writer.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
@@ -28,9 +29,7 @@ namespace parley::actors {
 namespace {
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return common::unix_ms();
 }
 
 struct ctx {

@@ -21,6 +21,7 @@
 #include "actors/media/media_pipeline.hpp"
 #include "actors/services.hpp"
 #include "apps/parleyd/cluster_node.hpp"
+#include "common/codec.hpp"
 #include "io/actor_routes.hpp"
 #include "io/admin_routes.hpp"
 #include "io/api_context.hpp"
@@ -170,13 +171,7 @@ std::string derive_signing_key(const std::string& master_key_file) {
   unsigned int len = 0;
   HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
        reinterpret_cast<const unsigned char*>(label), sizeof label - 1, out, &len);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string h;
-  for (unsigned i = 0; i < len; ++i) {
-    h += hex[out[i] >> 4];
-    h += hex[out[i] & 15];
-  }
-  return h;
+  return common::hex_encode(out, len);
 }
 
 // Seals secrets stored in plaintext (rows from before encryption) and re-seals those of an old

@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "io/security/base64.hpp"
+#include "common/codec.hpp"
 
 namespace parley::io::security {
 namespace {
@@ -101,8 +101,9 @@ std::string hash_api_key(std::string_view key) {
       !scrypt(key, salt.data(), salt.size(), kN, kR, kP, hash.data(), hash.size()))
     return {};
   std::string out = "scrypt$" + std::to_string(kN) + "$" + std::to_string(kR) + "$" +
-                    std::to_string(kP) + "$" + base64_encode(as_text(salt.data(), salt.size())) +
-                    "$" + base64_encode(as_text(hash.data(), hash.size()));
+                    std::to_string(kP) + "$" +
+                    common::base64_encode(as_text(salt.data(), salt.size())) + "$" +
+                    common::base64_encode(as_text(hash.data(), hash.size()));
   OPENSSL_cleanse(hash.data(), hash.size());
   return out;
 }
@@ -127,8 +128,8 @@ bool verify_api_key(std::string_view key, std::string_view stored) {
   if (*n < 2 || *n > kMaxN || (*n & (*n - 1)) != 0 || *r < 1 || *r > kMaxR || *p < 1 ||
       *p > kMaxP || 128 * *r * *n > kMaxMem)
     return false;
-  auto salt = base64_decode_strict(parts[4]);
-  auto want = base64_decode_strict(parts[5]);
+  auto salt = common::base64_decode_strict(parts[4]);
+  auto want = common::base64_decode_strict(parts[5]);
   if (!salt || !want || salt->size() < 8 || salt->size() > 64 || want->size() < 16 ||
       want->size() > 64)
     return false;
@@ -143,13 +144,7 @@ std::string random_token(std::size_t bytes) {
   if (bytes == 0 || bytes > (std::size_t{1} << 20)) return {};
   std::vector<unsigned char> raw(bytes);
   if (RAND_bytes(raw.data(), int(raw.size())) != 1) return {};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : raw) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
+  auto out = common::hex_encode(raw.data(), raw.size());
   OPENSSL_cleanse(raw.data(), raw.size());
   return out;
 }

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 
+#include "common/codec.hpp"
 #include "io/security/api_keys.hpp"
 
 namespace parley::io::security {
@@ -25,56 +26,6 @@ struct c_free {
   void operator()(char* s) const { std::free(s); }  // libjwt 1.10 has no jwt_free_str
 };
 using c_string = std::unique_ptr<char, c_free>;
-
-void json_escape(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;  // Jansson rejects invalid UTF-8, so issue_token fails closed on it
-        }
-    }
-  }
-}
-
-int b64url_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
-// RFC 7515 base64url without padding; anything else is not a token we issued.
-std::optional<std::string> b64url_decode(std::string_view in) {
-  if (in.empty() || in.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = b64url_value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
 
 struct parts {
   std::string_view header;
@@ -94,7 +45,7 @@ std::optional<parts> split_token(std::string_view token) {
   // caller can report it as a wrong algorithm rather than as garbage.
   for (std::string_view part : {p.header, p.payload, p.signature})
     for (char c : part)
-      if (b64url_value(c) < 0) return std::nullopt;  // also rejects an embedded NUL
+      if (!common::is_base64url_char(c)) return std::nullopt;  // also rejects an embedded NUL
   if (p.header.empty() || p.payload.empty()) return std::nullopt;
   return p;
 }
@@ -108,7 +59,7 @@ struct header_fields {
 // disagree on which duplicate wins), or uses "crit": we understand no extensions, and RFC 7515
 // says a token naming one we don't know is invalid.
 bool parse_header(std::string_view b64, header_fields& out) {
-  auto json = b64url_decode(b64);
+  auto json = common::base64url_decode(b64);
   if (!json) return false;
   thread_local simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -220,7 +171,7 @@ std::string issue_token(const token_claims& claims, std::string_view signing_key
   for (std::size_t i = 0; i < claims.permissions.size(); ++i) {
     if (i) perms += ',';
     perms += '"';
-    json_escape(perms, claims.permissions[i]);
+    common::json_escape(perms, claims.permissions[i]);
     perms += '"';
   }
   perms += "]}";
@@ -265,7 +216,7 @@ std::optional<token_claims> verify_token(std::string_view token, std::string_vie
     why = token_error::wrong_algorithm;
     return std::nullopt;
   }
-  auto payload = b64url_decode(p->payload);
+  auto payload = common::base64url_decode(p->payload);
   if (!payload) return std::nullopt;
   token_claims c;
   claims_status status = parse_claims(*payload, c);

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <memory>
 
-#include "io/security/base64.hpp"
+#include "common/codec.hpp"
 
 namespace parley::io::security {
 namespace {
@@ -154,7 +154,7 @@ std::optional<secret_box::key_bytes> secret_box::parse_key(std::string_view text
   wipe_on_exit wipe_padded{padded};
   if (padded.size() % 4 == 3) padded += "=";
   if (padded.size() % 4 == 2) padded += "==";
-  if (auto raw = base64_decode_strict(padded)) {
+  if (auto raw = common::base64_decode_strict(padded)) {
     wipe_on_exit wipe_raw{*raw};
     if (raw->size() == key.size()) {
       std::memcpy(key.data(), raw->data(), key.size());
@@ -170,13 +170,7 @@ std::string secret_box::key_id_for(const key_bytes& key) {
   unsigned int len = 0;
   if (EVP_Digest(key.data(), key.size(), md, &len, EVP_sha256(), nullptr) != 1 || len < 4)
     return {};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id;
-  for (int i = 0; i < 4; ++i) {
-    id += hex[md[i] >> 4];
-    id += hex[md[i] & 15];
-  }
-  return id;
+  return common::hex_encode(md, 4);
 }
 
 std::optional<secret_box> secret_box::from_key_file(const std::string& path, std::string& error) {
@@ -260,7 +254,7 @@ std::string secret_box::seal(std::string_view plaintext, std::string_view associ
 
   std::string sealed;
   sealed.reserve(kVersion.size() + k.id.size() + 2 + (blob.size() + 2) / 3 * 4);
-  sealed.append(kVersion).append(":").append(k.id).append(":").append(base64_encode(blob));
+  sealed.append(kVersion).append(":").append(k.id).append(":").append(common::base64_encode(blob));
   return sealed;
 }
 
@@ -269,7 +263,7 @@ std::optional<std::string> secret_box::open(std::string_view sealed,
   std::string_view id;
   std::string_view b64;
   if (!split_sealed(sealed, id, b64) || associated_data.size() > kMaxPlaintext) return std::nullopt;
-  auto blob = base64_decode_strict(b64);
+  auto blob = common::base64_decode_strict(b64);
   if (!blob || blob->size() < kNonce + kTag || blob->size() - kNonce - kTag > kMaxPlaintext)
     return std::nullopt;
   const auto* in = reinterpret_cast<const unsigned char*>(blob->data());
@@ -314,7 +308,7 @@ bool secret_box::is_sealed(std::string_view value) const {
   std::string_view id;
   std::string_view b64;
   if (!split_sealed(value, id, b64)) return false;
-  auto blob = base64_decode_strict(b64);
+  auto blob = common::base64_decode_strict(b64);
   return blob && blob->size() >= kNonce + kTag;
 }
 

@@ -8,6 +8,8 @@
 #include <cctype>
 #include <string>
 
+#include "common/codec.hpp"
+
 using namespace parley::io;
 
 namespace {
@@ -89,13 +91,13 @@ TEST(signature, sha256_hex_known_vectors) {
 }
 
 TEST(signature, base64_decode_variants) {
-  EXPECT_EQ(base64_decode("aGVsbG8="), "hello");
-  EXPECT_EQ(base64_decode("aGVsbG8"), "hello");
-  EXPECT_EQ(base64_decode(""), "");
-  EXPECT_EQ(base64_decode("_-8="), std::string("\xff\xef", 2));
-  EXPECT_EQ(base64_decode("/+8="), std::string("\xff\xef", 2));
-  EXPECT_FALSE(base64_decode("aGVsb*8=").has_value());
-  EXPECT_FALSE(base64_decode("a").has_value());
+  EXPECT_EQ(parley::common::base64_decode_lenient("aGVsbG8="), "hello");
+  EXPECT_EQ(parley::common::base64_decode_lenient("aGVsbG8"), "hello");
+  EXPECT_EQ(parley::common::base64_decode_lenient(""), "");
+  EXPECT_EQ(parley::common::base64_decode_lenient("_-8="), std::string("\xff\xef", 2));
+  EXPECT_EQ(parley::common::base64_decode_lenient("/+8="), std::string("\xff\xef", 2));
+  EXPECT_FALSE(parley::common::base64_decode_lenient("aGVsb*8=").has_value());
+  EXPECT_FALSE(parley::common::base64_decode_lenient("a").has_value());
 }
 
 TEST(signature, sha256_matches_hex_or_base64) {

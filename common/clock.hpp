@@ -1,0 +1,23 @@
+#pragma once
+// Clocks as plain integers, for code that stores or compares times as milliseconds.
+#include <chrono>
+#include <cstdint>
+
+namespace parley::common {
+
+/// Milliseconds since the Unix epoch (wall clock: what is written to rows and compared with
+/// rows' times).
+inline int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Milliseconds of the monotonic clock (durations and deadlines inside one process).
+inline int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace parley::common

@@ -131,9 +131,10 @@ void enqueue(self_ptr self, const services& svc, std::vector<outbound_msg>& batc
 void record(const services& svc, persistence::send_outcome o) {
   if (svc.sends) return svc.sends->submit(std::move(o));
   svc.db->submit([o](pqxx::connection& c) { persistence::record_outcomes(c, &o, 1); },
-                 [](const std::string& why) {
+                 [](const persistence::db_failure& why) {
                    // The row stays pending and is sent again after a restart: at least once.
-                   log::get("actors")->error("outbox: cannot record a send outcome: {}", why);
+                   log::get("actors")->error("outbox: cannot record a send outcome: {}",
+                                             why.what());
                  });
 }
 

@@ -82,8 +82,8 @@ void acquire(self_ptr self, const services& svc, const std::string& tenant_id) {
         caf::anon_send(me, lease_atom::value, tenant_id, taken ? taken->epoch : int64_t{0},
                        taken ? taken->previous_node : std::string{}, sent);
       },
-      [me, tenant_id, sent](const std::string& why) {
-        log::get("cluster")->warn("cannot take the lease of tenant {}: {}", tenant_id, why);
+      [me, tenant_id, sent](const persistence::db_failure& why) {
+        log::get("cluster")->warn("cannot take the lease of tenant {}: {}", tenant_id, why.what());
         caf::anon_send(me, lease_atom::value, tenant_id, int64_t{-1}, std::string{}, sent);
       });
 }
@@ -96,9 +96,10 @@ void release(self_ptr self, const services& svc, const std::string& tenant_id, i
         if (epoch > 0) persistence::release_lease(c, tenant_id, node, epoch);
         caf::anon_send(me, released_atom::value, tenant_id);
       },
-      [me, tenant_id](const std::string& why) {
+      [me, tenant_id](const persistence::db_failure& why) {
         // It expires by itself within one lease lifetime.
-        log::get("cluster")->warn("cannot release the lease of tenant {}: {}", tenant_id, why);
+        log::get("cluster")->warn("cannot release the lease of tenant {}: {}", tenant_id,
+                                  why.what());
         caf::anon_send(me, released_atom::value, tenant_id);
       });
 }
@@ -114,8 +115,9 @@ void resume_outbox(const services& svc, caf::actor_system& sys, const std::strin
         for (auto& o : pending) out.push_back(to_outbound(std::move(o)));
         caf::anon_send(lookup(sys, outbox_name()), resume_atom::value, std::move(out));
       },
-      [tenant_id](const std::string& why) {
-        log::get("cluster")->warn("tenant {}: cannot load unsent bubbles: {}", tenant_id, why);
+      [tenant_id](const persistence::db_failure& why) {
+        log::get("cluster")->warn("tenant {}: cannot load unsent bubbles: {}", tenant_id,
+                                  why.what());
       });
 }
 
@@ -277,8 +279,8 @@ void renew(self_ptr self, const services& svc) {
           out.push_back(placed_tenant{t, "running", epoch});
         caf::anon_send(me, renewed_atom::value, std::move(out), sent);
       },
-      [me](const std::string& why) {
-        log::get("cluster")->warn("cannot renew leases: {}", why);
+      [me](const persistence::db_failure& why) {
+        log::get("cluster")->warn("cannot renew leases: {}", why.what());
         caf::anon_send(me, renewed_atom::value, std::vector<placed_tenant>{}, int64_t{0});
       });
 }
@@ -315,8 +317,8 @@ void find_work(self_ptr self, const services& svc, std::chrono::milliseconds old
           out.push_back(placed_tenant{t, "", 0});
         caf::anon_send(me, work_atom::value, std::move(out));
       },
-      [](const std::string& why) {
-        log::get("cluster")->warn("cannot look for unanswered work: {}", why);
+      [](const persistence::db_failure& why) {
+        log::get("cluster")->warn("cannot look for unanswered work: {}", why.what());
       });
 }
 

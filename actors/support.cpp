@@ -47,8 +47,8 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
           index->add(responder::kb_entry{k.id, k.title, k.content, k.kind == "faq"});
         caf::anon_send(me, loaded_atom::value, index_ptr{std::move(index)});
       },
-      [me, tenant_id](const std::string& why) {
-        log::get("actors")->warn("tenant {}: cannot load knowledge: {}", tenant_id, why);
+      [me, tenant_id](const persistence::db_failure& why) {
+        log::get("actors")->warn("tenant {}: cannot load knowledge: {}", tenant_id, why.what());
         caf::anon_send(me, failed_atom::value);
       });
 }

@@ -236,7 +236,7 @@ void maybe_resume(self_ptr self) {
           out.push_back(to_inbound(std::move(s), 0));
         caf::anon_send(me, resume_atom::value, std::move(out), batch);
       },
-      [me](const std::string&) {
+      [me](const persistence::db_failure&) {
         caf::anon_send(me, resume_atom::value, std::vector<inbound_msg>{}, -1);
       });
 }
@@ -328,8 +328,9 @@ void load_settings(self_ptr self) {
             static_cast<int32_t>(t->settings.api_requests_per_minute), t->status == "active",
             t->settings.handoff_message, static_cast<int32_t>(t->settings.handoff_hours));
       },
-      [id](const std::string& why) {
-        log::get("actors")->warn("tenant {}: cannot load settings (defaults apply): {}", id, why);
+      [id](const persistence::db_failure& why) {
+        log::get("actors")->warn("tenant {}: cannot load settings (defaults apply): {}", id,
+                                 why.what());
       });
 }
 

@@ -8,6 +8,7 @@
 
 #include "io/admin_routes.hpp"
 #include "io/api_context.hpp"
+#include "io/http_errors.hpp"
 #include "io/json_writer.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
@@ -94,15 +95,8 @@ void add_cors(const api_context& api, const principal& who, const std::string& o
 void on_db(const api_context& api, respond_fn respond,
            std::function<http_response(pqxx::connection&)> work) {
   api.db->submit([respond, work = std::move(work)](pqxx::connection& c) { respond(work(c)); },
-                 [respond](const std::string& why) {
-                   // Connection trouble is worth a retry (503); anything else is our bug (500).
-                   bool unavailable = why.rfind("cannot connect", 0) == 0 ||
-                                      why.rfind("database connection lost", 0) == 0 ||
-                                      why.rfind("database pool", 0) == 0;
-                   if (unavailable)
-                     respond(json_error(503, "unavailable", "database unavailable: " + why));
-                   else
-                     respond(json_error(500, "internal", "database error: " + why));
+                 [respond](const persistence::db_failure& why) {
+                   respond(db_failure_response(why, "api request"));
                  });
 }
 
@@ -111,8 +105,9 @@ void audit(const api_context& api, const std::string& tenant_id, const std::stri
            const std::string& remote, const std::string& details_json) {
   persistence::audit_entry e{tenant_id, actor, action, target, outcome, remote, details_json};
   api.db->submit([e](pqxx::connection& c) { persistence::append_audit(c, e); },
-                 [action](const std::string& why) {
-                   log::get("io")->error("cannot write the audit row for {}: {}", action, why);
+                 [action](const persistence::db_failure& why) {
+                   log::get("io")->error("cannot write the audit row for {}: {}", action,
+                                         why.what());
                  });
 }
 

@@ -47,7 +47,7 @@ std::optional<persistence::channel_row> channel_directory::cached(const std::str
 
 void channel_directory::find(const std::string& id,
                              std::function<void(std::optional<persistence::channel_row>)> done,
-                             std::function<void(const std::string&)> failed) {
+                             std::function<void(const persistence::db_failure&)> failed) {
   if (auto ch = cached(id)) return done(std::move(ch));
   if (!persistence::is_uuid(id)) return done(std::nullopt);
   db_->submit(
@@ -68,7 +68,7 @@ void channel_directory::load_all() {
           if (unseal(ch)) put(ch);
         finished.set_value();
       },
-      [&finished](const std::string&) { finished.set_value(); });
+      [&finished](const persistence::db_failure&) { finished.set_value(); });
   finished.get_future().wait();
 }
 

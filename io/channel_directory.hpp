@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "persistence/db_failure.hpp"
 #include "persistence/records.hpp"
 
 namespace parley::persistence {
@@ -36,7 +37,7 @@ class channel_directory {
   /// nullopt; `failed` when the database cannot be asked.
   void find(const std::string& id,
             std::function<void(std::optional<persistence::channel_row>)> done,
-            std::function<void(const std::string&)> failed);
+            std::function<void(const persistence::db_failure&)> failed);
   /// Loads every channel (at start; blocking the caller's thread on a pool job).
   void load_all();
 

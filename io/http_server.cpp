@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "io/http_errors.hpp"
+
 namespace parley::io {
 
 namespace beast = boost::beast;
@@ -126,10 +128,11 @@ class session : public std::enable_shared_from_this<session> {
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
     };
+    auto path = req.path;  // for the log line, should the handler throw
     try {
       srv_->handler(std::move(req), respond);
     } catch (const std::exception& e) {
-      respond(json_error(500, "internal", e.what()));
+      respond(internal_error_response(e.what(), path));
     }
   }
 

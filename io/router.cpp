@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "io/http_errors.hpp"
 #include "io/metrics.hpp"
 
 namespace parley::io {
@@ -92,7 +93,7 @@ void router::dispatch(http_request&& req, respond_fn respond) const {
       r.fn(std::move(req), params, done);
     } catch (const std::exception& e) {
       // A handler that throws before answering must still answer.
-      done(json_error(500, "internal", e.what()));
+      done(internal_error_response(e.what(), r.pattern));
     }
     return;
   }

@@ -4,6 +4,7 @@
 
 #include "common/clock.hpp"
 #include "io/channel_directory.hpp"
+#include "io/http_errors.hpp"
 #include "io/json_writer.hpp"
 #include "io/metrics.hpp"
 #include "io/router.hpp"
@@ -79,8 +80,8 @@ void verify(const webhook_deps& deps, http_request&& req, const path_params& p,
           return respond(json_error(403, "verification_failed", "mode or verify token mismatch"));
         respond(http_response{200, "text/plain", challenge, {}});
       },
-      [respond](const std::string& why) {
-        respond(json_error(503, "unavailable", "database unavailable: " + why));
+      [respond](const persistence::db_failure& why) {
+        respond(db_failure_response(why, "webhook verification"));
       });
 }
 
@@ -118,7 +119,10 @@ void notify(const webhook_deps& deps, const webhook_metrics& m, http_request&& r
         deps.inbox->submit(std::move(request), [deps, m, statuses, started,
                                                 respond](persistence::ingest_result r) {
           if (!r.ok) {
-            respond(json_error(503, "unavailable", "not stored, retry: " + r.error));
+            // Not stored (queue full, stopping, or the batch failed): Meta retries a 503.
+            respond(db_failure_response(
+                persistence::db_failure{persistence::db_errc::unavailable, r.error},
+                "webhook intake"));
             return;
           }
           m.received->inc(r.stored.size());
@@ -136,8 +140,8 @@ void notify(const webhook_deps& deps, const webhook_metrics& m, http_request&& r
           if (!r.stored.empty() && deps.dispatch) deps.dispatch(std::move(r.stored), now_ms());
         });
       },
-      [respond](const std::string& why) {
-        respond(json_error(503, "unavailable", "database unavailable: " + why));
+      [respond](const persistence::db_failure& why) {
+        respond(db_failure_response(why, "webhook channel lookup"));
       });
 }
 

@@ -4,18 +4,10 @@
 #include <cstdint>
 #include <string>
 
+#include "persistence/db_failure.hpp"
+
 namespace parley::persistence {
 
-enum class db_errc : uint8_t {
-  ok = 0,
-  unavailable,       ///< cannot connect, or the connection broke
-  overloaded,        ///< the pool's queue is full
-  query_failed,      ///< the server rejected a statement
-  migration_failed,  ///< a migration did not apply
-  stopped,           ///< the pool is shutting down
-};
-
-[[nodiscard]] std::string to_string(db_errc x);
 [[nodiscard]] caf::error make_error(db_errc x, std::string context = {});
 
 /// Renders "db" errors for caf::actor_system_config::add_error_category.

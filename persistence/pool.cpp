@@ -41,7 +41,8 @@ void db_pool::submit(work_fn work, fail_fn fail) {
       return;
     }
   }
-  fail(stopping_ ? "database pool stopped" : "database pool overloaded");
+  fail(stopping_ ? db_failure{db_errc::stopped, "database pool stopped"}
+                 : db_failure{db_errc::overloaded, "database pool overloaded"});
 }
 
 std::size_t db_pool::queued() const {
@@ -58,7 +59,7 @@ void db_pool::stop() {
     dropped.swap(queue_);
   }
   cv_.notify_all();
-  for (auto& j : dropped) j.fail("database pool stopped");
+  for (auto& j : dropped) j.fail(db_failure{db_errc::stopped, "database pool stopped"});
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
@@ -84,17 +85,19 @@ void db_pool::run(std::size_t index) {
       }
     } catch (const std::exception& e) {
       conn.reset();
-      j.fail(std::string{"cannot connect to the database: "} + e.what());
+      j.fail(db_failure{db_errc::unavailable,
+                        std::string{"cannot connect to the database: "} + e.what()});
       continue;
     }
     try {
       j.work(*conn);
     } catch (const pqxx::broken_connection& e) {
       conn.reset();
-      j.fail(std::string{"database connection lost: "} + e.what());
+      j.fail(
+          db_failure{db_errc::unavailable, std::string{"database connection lost: "} + e.what()});
     } catch (const std::exception& e) {
       if (!conn->is_open()) conn.reset();
-      j.fail(e.what());
+      j.fail(db_failure{db_errc::query_failed, e.what()});
     }
   }
 }

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "persistence/db_failure.hpp"
 #include "persistence/pqxx_fwd.hpp"
 
 namespace parley::persistence {
@@ -34,7 +35,7 @@ struct pool_settings {
 class db_pool {
  public:
   using work_fn = std::function<void(pqxx::connection&)>;
-  using fail_fn = std::function<void(const std::string& what)>;
+  using fail_fn = std::function<void(const db_failure& why)>;
 
   explicit db_pool(pool_settings settings);
   ~db_pool();

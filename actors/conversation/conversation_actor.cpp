@@ -85,7 +85,9 @@ void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
   if (c.svc.replies) return c.svc.replies->submit(std::move(plan), std::move(deliver));
   c.svc.db->submit([deliver, plan = std::move(plan)](
                        pqxx::connection& conn) { deliver(persistence::store_reply(conn, plan)); },
-                   [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
+                   [me](const persistence::db_failure& why) {
+                     caf::anon_send(me, failed_atom::value, why.what());
+                   });
 }
 
 void dead_letter(const ctx& c, std::vector<int64_t> ids) {
@@ -97,9 +99,9 @@ void dead_letter(const ctx& c, std::vector<int64_t> ids) {
       [c, ids, error](pqxx::connection& conn) {
         persistence::dead_letter_inbound(conn, c.tenant_id, c.conversation_id, ids, error);
       },
-      [](const std::string& why) {
+      [](const persistence::db_failure& why) {
         // They stay 'received' and come back with the next activation.
-        log::get("actors")->error("cannot dead-letter messages: {}", why);
+        log::get("actors")->error("cannot dead-letter messages: {}", why.what());
       });
 }
 
@@ -402,7 +404,9 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
               me, loaded_atom::value,
               snapshot_ptr{std::make_shared<persistence::conversation_snapshot>(std::move(snap))});
         },
-        [me](const std::string& why) { caf::anon_send(me, failed_atom::value, why); });
+        [me](const persistence::db_failure& why) {
+          caf::anon_send(me, failed_atom::value, why.what());
+        });
     return behavior_of(self, c);
   });
 }

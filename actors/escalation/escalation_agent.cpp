@@ -73,9 +73,9 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
         if (t)
           caf::anon_send(me, loaded_atom::value, t->settings.notify_url, t->settings.notify_secret);
       },
-      [tenant_id](const std::string& why) {
+      [tenant_id](const persistence::db_failure& why) {
         log::get("actors")->warn("tenant {}: escalation agent cannot load settings: {}", tenant_id,
-                                 why);
+                                 why.what());
       });
 }
 

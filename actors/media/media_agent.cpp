@@ -64,10 +64,10 @@ void start(const services& svc, caf::actor me, uint64_t seq, media_job job) {
                          media_result_ptr{std::make_shared<media::media_result>(std::move(res))});
         });
       },
-      [me, seq](const std::string& why) {
+      [me, seq](const persistence::db_failure& why) {
         auto res = std::make_shared<media::media_result>();
         res->error = media::media_errc::download_failed;
-        res->error_text = "database unavailable: " + why;
+        res->error_text = "database unavailable: " + why.what();
         res->description = "Media (not processed: temporarily unavailable)";
         caf::anon_send(me, media_done_atom::value, seq, media_result_ptr{std::move(res)});
       });
@@ -88,8 +88,8 @@ void record(const services& svc, const media_job& job, const media::media_result
   m.error = r.error == media::media_errc::none ? std::string{}
                                                : media::to_string(r.error) + ": " + r.error_text;
   svc.db->submit([m](pqxx::connection& c) { persistence::record_media(c, m); },
-                 [](const std::string& why) {
-                   log::get("actors")->error("cannot record a media result: {}", why);
+                 [](const persistence::db_failure& why) {
+                   log::get("actors")->error("cannot record a media result: {}", why.what());
                  });
 }
 

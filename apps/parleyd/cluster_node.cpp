@@ -180,8 +180,8 @@ void cluster_node::stop(caf::actor_system& sys) {
         if (n > 0) log::get("cluster")->info("released {} tenant leases", n);
         done.set_value();
       },
-      [&done](const std::string& why) {
-        log::get("cluster")->warn("cannot release leases (they expire): {}", why);
+      [&done](const persistence::db_failure& why) {
+        log::get("cluster")->warn("cannot release leases (they expire): {}", why.what());
         done.set_value();
       });
   done.get_future().wait();

@@ -75,7 +75,7 @@ std::string migrate_with_retry(persistence::db_pool& pool, const node_config& cf
     log.info("database schema at version {}", report.current);
   };
   for (int attempt = 1;; ++attempt) {
-    std::string err;
+    std::optional<persistence::db_failure> failure;
     if (!cfg.database_migration_url.empty()) {
       // The owner's connection, only for this; startup may block the main thread.
       try {
@@ -85,26 +85,26 @@ std::string migrate_with_retry(persistence::db_pool& pool, const node_config& cf
         pqxx::connection conn{persistence::connection_string(owner)};
         apply(conn);
       } catch (const pqxx::broken_connection& e) {
-        err = std::string{"cannot connect to the database: "} + e.what();
+        failure = persistence::db_failure{persistence::db_errc::unavailable, e.what()};
       } catch (const std::exception& e) {
-        err = e.what();
+        failure = persistence::db_failure{persistence::db_errc::migration_failed, e.what()};
       }
     } else {
-      std::promise<std::string> done;
+      std::promise<std::optional<persistence::db_failure>> done;
       auto result = done.get_future();
       pool.submit(
           [&done, &apply](pqxx::connection& conn) {
             apply(conn);
-            done.set_value({});
+            done.set_value(std::nullopt);
           },
-          [&done](const std::string& why) { done.set_value(why); });
-      err = result.get();
+          [&done](const persistence::db_failure& why) { done.set_value(why); });
+      failure = result.get();
     }
-    if (err.empty()) return {};
-    bool unreachable =
-        err.rfind("cannot connect", 0) == 0 || err.rfind("database connection lost", 0) == 0;
-    if (!unreachable || std::chrono::steady_clock::now() >= deadline) return err;
-    if (attempt == 1) log.warn("database not reachable yet, retrying: {}", err);
+    if (!failure) return {};
+    // Only an unreachable server is waited for; a failing migration will not get better.
+    bool unreachable = failure->code == persistence::db_errc::unavailable;
+    if (!unreachable || std::chrono::steady_clock::now() >= deadline) return failure->what();
+    if (attempt == 1) log.warn("database not reachable yet, retrying: {}", failure->what());
     std::this_thread::sleep_for(std::chrono::milliseconds{500});
   }
 }
@@ -122,8 +122,8 @@ void register_node_row(persistence::db_pool& pool, const node_config& cfg) {
             name, static_cast<int>(getpid()), url);
         tx.commit();
       },
-      [](const std::string& why) {
-        log::get("persistence")->warn("cannot register node: {}", why);
+      [](const persistence::db_failure& why) {
+        log::get("persistence")->warn("cannot register node: {}", why.what());
       });
 }
 
@@ -151,8 +151,8 @@ void recover(persistence::db_pool& pool, caf::actor_system& sys, spdlog::logger&
                    outbound.size());
         done.set_value();
       },
-      [&](const std::string& why) {
-        log.error("recovery postponed, database unavailable: {}", why);
+      [&](const persistence::db_failure& why) {
+        log.error("recovery postponed, database unavailable: {}", why.what());
         done.set_value();
       });
   done.get_future().wait();
@@ -204,8 +204,8 @@ void seal_channel_secrets(persistence::db_pool& pool, const io::security::secret
           log.info("sealed the secrets of {} channels under the current master key", changed);
         done.set_value();
       },
-      [&](const std::string& why) {
-        log.error("cannot seal channel secrets: {}", why);
+      [&](const persistence::db_failure& why) {
+        log.error("cannot seal channel secrets: {}", why.what());
         done.set_value();
       });
   done.get_future().wait();
@@ -219,7 +219,7 @@ void load_origins(persistence::db_pool& pool, io::origin_directory& origins) {
           origins.set(t.id, t.settings.allowed_origins);
         done.set_value();
       },
-      [&](const std::string&) { done.set_value(); });
+      [&](const persistence::db_failure&) { done.set_value(); });
   done.get_future().wait();
 }
 
@@ -290,7 +290,11 @@ int run_node(node_config& cfg) {
           pqxx::nontransaction{conn}.exec("SELECT 1");
           done(true, {});
         },
-        [done](const std::string& why) { done(false, why); });
+        [done](const persistence::db_failure& why) {
+          // The probe answers without authentication: the kind of failure, not the server's text.
+          log::get("node")->warn("readiness: database {}", why.what());
+          done(false, persistence::to_string(why.code));
+        });
   };
   io::add_health_routes(routes, health);
   auto api = std::make_shared<io::api_context>();

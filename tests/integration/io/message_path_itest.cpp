@@ -394,6 +394,12 @@ TEST_F(message_path, the_database_going_down_gives_503_and_coming_back_works) {
   auto body = text_webhook(t.phone_number_id, {{"1", "wamid.DB1", "hola"}});
   auto down = post_webhook(node.port(), t, body);
   EXPECT_EQ(down.status, 503) << down.body;
+  // The answer names a correlation id (in the log with the details), not the server's text.
+  EXPECT_NE(down.body.find(R"("correlation_id":")"), std::string::npos) << down.body;
+  EXPECT_EQ(down.body.find("connect"), std::string::npos) << down.body;
+  auto admin = admin_call(node.port(), "GET", "/v1/tenants/" + t.tenant_id, "");
+  EXPECT_EQ(admin.status, 503) << admin.body;
+  EXPECT_EQ(admin.body.find("connect"), std::string::npos) << admin.body;
   pg.start();
   http_reply up;
   for (int i = 0; i < 100; ++i) {

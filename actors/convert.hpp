@@ -29,19 +29,8 @@ inline inbound_msg to_inbound(persistence::stored_message s, int64_t received_ms
 /// A stored bubble for the outbox; `received_ms` is when the answered message was acknowledged
 /// (0 when unknown, e.g. after a restart).
 inline outbound_msg to_outbound(persistence::outbound_item o, int64_t received_ms = 0) {
-  return outbound_msg{o.id,
-                      std::move(o.tenant_id),
-                      std::move(o.conversation_id),
-                      std::move(o.to),
-                      std::move(o.text),
-                      std::move(o.reply_to),
-                      o.bubble,
-                      o.attempts,
-                      std::move(o.phone_number_id),
-                      std::move(o.access_token),
-                      std::move(o.api_base_url),
-                      std::move(o.api_version),
-                      received_ms};
+  o.received_ms = received_ms;
+  return o;
 }
 
 }  // namespace parley::actors

@@ -10,11 +10,9 @@
 
 #include <algorithm>
 #include <caf/all.hpp>
-#include <deque>
+#include <optional>
 #include <pqxx/pqxx>
 #include <random>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "actors/services.hpp"
 #include "common/clock.hpp"
@@ -23,11 +21,11 @@
 #include "io/metrics.hpp"
 #include "io/security/secret_box.hpp"
 #include "io/whatsapp.hpp"
+#include "logic/outbox_queue.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "persistence/conversation_store.hpp"
-#include "persistence/fair_queue.hpp"
 #include "persistence/pool.hpp"
 #include "persistence/send_log.hpp"
 
@@ -41,18 +39,7 @@ int64_t now_ms() {
 
 struct outbox_state {
   static inline const char* name = "outbox";
-  std::unordered_map<std::string, std::deque<outbound_msg>> queues;  // by conversation
-  std::unordered_set<std::string> busy;                              // conversation in flight
-  std::unordered_set<int64_t> known;                                 // queued or in flight
-  // Finished lately: their outcome may not be committed yet, so a sweep reading 'pending' rows
-  // must not queue them again. A ring allocated once: per-bubble nodes would pin heap pages
-  // that malloc_trim must give back after a mass passivation.
-  std::vector<int64_t> finished = std::vector<int64_t>(8192, 0);
-  std::size_t finished_next = 0;
-  // Conversations waiting for a send slot, served round robin by tenant: a tenant that bursts
-  // does not hold back the others' replies.
-  persistence::fair_queue<std::string, std::string> ready;
-  std::size_t in_flight = 0;
+  std::optional<logic::outbox_queue> queue;  // made at spawn, with the configured cap
   std::mt19937_64 rng{std::random_device{}()};
   io::counter* sent = nullptr;
   io::counter* failed = nullptr;
@@ -62,22 +49,8 @@ struct outbox_state {
 
 using self_ptr = caf::stateful_actor<outbox_state>*;
 
-void start_send(self_ptr self, const services& svc, const std::string& conv);
-
-void pump(self_ptr self, const services& svc) {
-  auto& st = self->state;
-  while (st.in_flight < svc.outbox.max_in_flight && !st.ready.empty()) {
-    auto conv = st.ready.pop();
-    if (st.busy.count(conv) || st.queues[conv].empty()) continue;
-    start_send(self, svc, conv);
-  }
-}
-
 void start_send(self_ptr self, const services& svc, const std::string& conv) {
-  auto& st = self->state;
-  auto& m = st.queues[conv].front();
-  st.busy.insert(conv);
-  ++st.in_flight;
+  auto& m = *self->state.queue->head(conv);
   io::client_request req;
   req.method = "POST";
   req.url = m.api_base_url + "/" + m.api_version + "/" + m.phone_number_id + "/messages";
@@ -96,34 +69,8 @@ void start_send(self_ptr self, const services& svc, const std::string& conv) {
   });
 }
 
-void finish(self_ptr self, const services& svc, const std::string& conv) {
-  auto& st = self->state;
-  auto& q = st.queues[conv];
-  if (!q.empty()) {
-    auto id = q.front().id;
-    st.known.erase(id);
-    st.finished[st.finished_next++ % st.finished.size()] = id;
-    q.pop_front();
-  }
-  st.busy.erase(conv);
-  --st.in_flight;
-  if (q.empty())
-    st.queues.erase(conv);
-  else
-    st.ready.push(q.front().tenant_id, conv);
-  pump(self, svc);
-}
-
-void enqueue(self_ptr self, const services& svc, std::vector<outbound_msg>& batch) {
-  auto& st = self->state;
-  for (auto& m : batch) {
-    if (!st.known.insert(m.id).second) continue;  // queued already (recovery overlap)
-    auto conv = m.conversation_id;
-    auto& q = st.queues[conv];
-    q.push_back(std::move(m));
-    if (q.size() == 1 && !st.busy.count(conv)) st.ready.push(q.front().tenant_id, conv);
-  }
-  pump(self, svc);
+void pump(self_ptr self, const services& svc) {
+  for (const auto& conv : self->state.queue->take_sends()) start_send(self, svc, conv);
 }
 
 // Outcomes are written in batches by the node's send log (one statement for a batch of "sent"),
@@ -148,15 +95,16 @@ std::chrono::milliseconds backoff(self_ptr self, const services& svc, int attemp
 void on_result(self_ptr self, const services& svc, int64_t id, const std::string& conv,
                int32_t status, const std::string& body, const std::string& transport_error) {
   auto& st = self->state;
-  auto qi = st.queues.find(conv);
-  if (qi == st.queues.end() || qi->second.empty() || qi->second.front().id != id) return;
-  auto& m = qi->second.front();
+  auto* head = st.queue->head(conv);
+  if (head == nullptr || head->id != id) return;  // stale: cancelled or finished meanwhile
+  auto& m = *head;
   auto result = io::whatsapp::parse_send_response(status, body);
   if (status != 0 && result.ok) {
     st.sent->inc();
     if (m.received_ms > 0) st.e2e->observe(static_cast<double>(now_ms() - m.received_ms) / 1000.0);
     record(svc, {persistence::send_outcome::sent, m.tenant_id, id, result.wamid});
-    return finish(self, svc, conv);
+    st.queue->finish(conv, id);
+    return pump(self, svc);
   }
   std::string error = status == 0
                           ? "transport: " + transport_error
@@ -170,14 +118,15 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
     st.retried->inc();
     record(svc, {persistence::send_outcome::attempt, m.tenant_id, id, error});
     self->delayed_send(self, backoff(self, svc, m.attempts - 1), retry_atom::value, conv);
-    --st.in_flight;  // the slot is free while we wait; the conversation stays busy
-    return;
+    st.queue->defer(conv, id);  // the slot is free while we wait; the conversation stays busy
+    return pump(self, svc);
   }
   st.failed->inc();
   log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", id, m.attempts,
                            error);
   record(svc, {persistence::send_outcome::dead, m.tenant_id, id, error});
-  finish(self, svc, conv);
+  st.queue->finish(conv, id);
+  pump(self, svc);
 }
 
 }  // namespace
@@ -195,48 +144,28 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
     st.e2e = &svc.metrics->get_histogram(
         "parley_reply_e2e_seconds",
         "From webhook acknowledgement to the reply accepted by the channel API.");
+    st.queue.emplace(svc.outbox.max_in_flight);
     return {
         [self, svc](resume_atom, std::vector<outbound_msg>& batch) {
-          // Bubbles a sweep read as pending: skip those finished lately (rare; a linear scan).
-          auto& f = self->state.finished;
-          batch.erase(std::remove_if(batch.begin(), batch.end(),
-                                     [&f](const outbound_msg& m) {
-                                       return std::find(f.begin(), f.end(), m.id) != f.end();
-                                     }),
-                      batch.end());
-          enqueue(self, svc, batch);
+          // Bubbles a sweep read as pending.
+          self->state.queue->add(std::move(batch), true);
+          pump(self, svc);
         },
-        [self, svc](send_atom, std::vector<outbound_msg>& batch) { enqueue(self, svc, batch); },
+        [self, svc](send_atom, std::vector<outbound_msg>& batch) {
+          self->state.queue->add(std::move(batch), false);
+          pump(self, svc);
+        },
         [self, svc](result_atom, int64_t id, const std::string& conv, int32_t status,
                     const std::string& body, const std::string& error) {
           on_result(self, svc, id, conv, status, body, error);
         },
         [self, svc](retry_atom, const std::string& conv) {
-          auto& st = self->state;
-          auto qi = st.queues.find(conv);
-          if (qi == st.queues.end() || qi->second.empty()) {
-            st.busy.erase(conv);
-            return;
-          }
-          st.busy.erase(conv);
-          if (st.in_flight < svc.outbox.max_in_flight)
-            start_send(self, svc, conv);
-          else
-            st.ready.push(qi->second.front().tenant_id, conv);
+          if (self->state.queue->retry_due(conv)) start_send(self, svc, conv);
         },
         [self](cancel_atom, const std::string& conv) {
           // A handed-off conversation: queued bot bubbles (already cancelled in the database)
           // must not leave; the one in flight, if any, cannot be recalled.
-          auto& st = self->state;
-          auto qi = st.queues.find(conv);
-          if (qi == st.queues.end()) return;
-          auto& q = qi->second;
-          bool head_in_flight = st.busy.count(conv) != 0;
-          for (auto it = q.begin() + (head_in_flight ? 1 : 0); it != q.end();) {
-            st.known.erase(it->id);
-            it = q.erase(it);
-          }
-          if (q.empty()) st.queues.erase(qi);
+          self->state.queue->cancel(conv);
         },
         [self](info_atom) {
           auto& st = self->state;
@@ -246,12 +175,12 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
           me.state = "running";
           me.mailbox = self->mailbox().size();
           me.handled = st.sent->value() + st.failed->value();
-          me.detail = "pending=" + std::to_string(st.known.size()) +
-                      " in_flight=" + std::to_string(st.in_flight) +
-                      " conversations=" + std::to_string(st.queues.size());
+          me.detail = "pending=" + std::to_string(st.queue->pending()) +
+                      " in_flight=" + std::to_string(st.queue->in_flight()) +
+                      " conversations=" + std::to_string(st.queue->conversations());
           return me;
         },
-        [self](count_atom) { return static_cast<uint64_t>(self->state.known.size()); },
+        [self](count_atom) { return static_cast<uint64_t>(self->state.queue->pending()); },
     };
   });
 }

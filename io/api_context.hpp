@@ -7,11 +7,12 @@
 #include <vector>
 
 #include "io/router.hpp"
+#include "logic/outbound_bubble.hpp"
 #include "persistence/pqxx_fwd.hpp"
 
 namespace parley::persistence {
 class db_pool;
-struct outbound_item;
+using outbound_item = logic::outbound_bubble;
 }  // namespace parley::persistence
 namespace parley::io::security {
 class secret_box;

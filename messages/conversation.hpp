@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "logic/outbound_bubble.hpp"
 #include "messages/atoms.hpp"
 
 namespace parley {
@@ -64,30 +65,18 @@ typename Inspector::result_type inspect(Inspector& f, support_answer& x) {
 }
 
 /// One stored bubble the outbox must send (with the channel's sending details).
-struct outbound_msg {
-  int64_t id = 0;
-  std::string tenant_id;
-  std::string conversation_id;
-  std::string to;
-  std::string text;
-  std::string reply_to;
-  int32_t bubble = 0;
-  int32_t attempts = 0;
-  std::string phone_number_id;
-  std::string access_token;
-  std::string api_base_url;
-  std::string api_version;
-  int64_t received_ms = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, outbound_msg& x) {
-  return f(caf::meta::type_name("parley::outbound_msg"), x.id, x.tenant_id, x.conversation_id, x.to,
-           x.text, x.reply_to, x.bubble, x.attempts, x.phone_number_id, x.access_token,
-           x.api_base_url, x.api_version, x.received_ms);
-}
+using outbound_msg = logic::outbound_bubble;
 
 }  // namespace parley
+
+namespace parley::logic {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outbound_bubble& x) {
+  return f(caf::meta::type_name("parley::outbound_msg"), x.id, x.tenant_id, x.conversation_id,
+           x.channel_id, x.to, x.text, x.reply_to, x.bubble, x.attempts, x.phone_number_id,
+           x.access_token, x.api_base_url, x.api_version, x.received_ms);
+}
+}  // namespace parley::logic
 
 namespace parley {
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;

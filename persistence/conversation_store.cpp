@@ -41,7 +41,7 @@ outbound_item to_outbound(const pqxx::row& r) {
   o.access_token = str(r[10]);
   o.api_base_url = str(r[11]);
   o.api_version = str(r[12]);
-  o.received_at_ms = r[13].as<int64_t>();
+  o.received_ms = r[13].as<int64_t>();
   return o;
 }
 

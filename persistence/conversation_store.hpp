@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "logic/outbound_bubble.hpp"
 #include "persistence/inbox_writer.hpp"
 #include "persistence/pqxx_fwd.hpp"
 
@@ -30,22 +31,7 @@ conversation_snapshot load_conversation(pqxx::connection& c, const std::string& 
                                         const std::string& conversation_id, int context_size);
 
 /// One outgoing bubble, with what the outbox needs to send it.
-struct outbound_item {
-  int64_t id = 0;
-  std::string tenant_id;
-  std::string conversation_id;
-  std::string channel_id;
-  std::string to;
-  std::string text;
-  std::string reply_to;
-  int bubble = 0;
-  int attempts = 0;
-  std::string phone_number_id;
-  std::string access_token;
-  std::string api_base_url;
-  std::string api_version;
-  int64_t received_at_ms = 0;  ///< when the answered message was acknowledged (e2e latency)
-};
+using outbound_item = logic::outbound_bubble;
 
 struct reply_plan {
   std::string tenant_id;

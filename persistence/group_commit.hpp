@@ -26,7 +26,7 @@
 #include <thread>
 #include <vector>
 
-#include "persistence/fair_queue.hpp"
+#include "logic/fair_queue.hpp"
 
 namespace parley::persistence {
 
@@ -183,7 +183,7 @@ class group_commit {
   settings s_;
   mutable std::mutex mtx_;
   std::condition_variable cv_;
-  fair_queue<std::string, entry> queue_;
+  logic::fair_queue<std::string, entry> queue_;
   bool stopping_ = false;
   group_commit_stats stats_;
   std::thread thread_;  // last: starts after everything it uses exists

@@ -1,11 +1,11 @@
-#include "persistence/fair_queue.hpp"
+#include "logic/fair_queue.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-using parley::persistence::fair_queue;
+using parley::logic::fair_queue;
 
 namespace {
 

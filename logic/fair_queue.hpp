@@ -5,13 +5,13 @@
 // that bursts cannot hold back the others' replies.
 //
 // Plain data structure, no locking: its owner (a writer under its mutex, the outbox actor)
-// serializes access. Pure; tested in tests/unit/persistence/fair_queue_test.cpp.
+// serializes access. Pure; tested in tests/unit/logic/fair_queue_test.cpp.
 #include <cstddef>
 #include <deque>
 #include <unordered_map>
 #include <utility>
 
-namespace parley::persistence {
+namespace parley::logic {
 
 template <class Key, class T>
 class fair_queue {
@@ -50,4 +50,4 @@ class fair_queue {
   std::size_t size_ = 0;
 };
 
-}  // namespace parley::persistence
+}  // namespace parley::logic

@@ -1,0 +1,27 @@
+#pragma once
+// One stored reply bubble on its way to the channel API: read from PostgreSQL, carried between
+// actors and nodes, queued by the outbox. The one shape of the concept (it was two structs
+// copied field by field). Plain data.
+#include <cstdint>
+#include <string>
+
+namespace parley::logic {
+
+struct outbound_bubble {
+  int64_t id = 0;
+  std::string tenant_id;
+  std::string conversation_id;
+  std::string channel_id;
+  std::string to;  ///< the customer
+  std::string text;
+  std::string reply_to;  ///< provider id of the answered message (quoted by bubble 0)
+  int32_t bubble = 0;    ///< index within its reply
+  int32_t attempts = 0;
+  std::string phone_number_id;
+  std::string access_token;  ///< sealed; opened only for the call
+  std::string api_base_url;
+  std::string api_version;
+  int64_t received_ms = 0;  ///< when the answered message was acknowledged (0: unknown)
+};
+
+}  // namespace parley::logic

@@ -127,10 +127,6 @@ conv_entry& start_conversation(self_ptr self, const std::string& conv_id,
                                std::optional<new_conversation> fresh = std::nullopt) {
   auto& st = self->state;
   auto& e = st.convs[conv_id];
-  if (!e.policy)
-    e.policy = std::make_unique<supervision::restart_policy>(
-        supervision::strategy::one_for_one, supervision::intensity{5, 10s},
-        supervision::backoff{10ms, 1000ms, 0.2});
   e.handle =
       spawn_conversation(self->system(), st.svc, caf::actor_cast<caf::actor>(self), st.id, conv_id,
                          poisoned(e, st.svc.limit.poison_strikes), e.last_error, std::move(fresh));
@@ -285,6 +281,12 @@ void on_conversation_down(self_ptr self, const caf::down_msg& dm, const std::str
     ++e.restarts;
     log::get("actors")->warn("tenant {}: conversation {} crashed ({}), restarting", st.id, conv_id,
                              e.last_error);
+    // Made at the first crash, kept while the entry lives: most conversations never crash,
+    // and a policy (its RNG and history) costs ~3 KB.
+    if (!e.policy)
+      e.policy = std::make_unique<supervision::restart_policy>(
+          supervision::strategy::one_for_one, supervision::intensity{5, 10s},
+          supervision::backoff{10ms, 1000ms, 0.2});
     auto d = e.policy->on_child_exit(0, 1, supervision::restart_type::permanent, true,
                                      supervision::clock::now());
     if (d.what == supervision::decision::escalate && e.current_turn.empty()) {

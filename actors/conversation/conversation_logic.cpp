@@ -1,6 +1,7 @@
 #include "actors/conversation/conversation_logic.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace parley::conversation {
 
@@ -53,8 +54,8 @@ action conversation_logic::on_turn_failed(int64_t now_ms) {
   // Put the turn back in front, in order, and let it be taken again.
   for (const auto& m : current_.messages)
     taken_.erase(std::remove(taken_.begin(), taken_.end(), m.id), taken_.end());
-  for (auto it = current_.messages.rbegin(); it != current_.messages.rend(); ++it)
-    pending_.push_front(std::move(*it));
+  pending_.insert(pending_.begin(), std::make_move_iterator(current_.messages.begin()),
+                  std::make_move_iterator(current_.messages.end()));
   current_ = turn{};
   return schedule(now_ms);
 }
@@ -86,16 +87,17 @@ action conversation_logic::begin_turn(int64_t now_ms) {
   // With merging disabled every message is its own turn, even when several queued up.
   auto take = settings_.buffer_window.count() <= 0 ? std::size_t{1} : pending_.size();
   for (std::size_t i = 0; i < take; ++i) {
-    auto& m = pending_.front();
+    auto& m = pending_[i];
     if (!m.text.empty()) {
       if (!current_.text.empty()) current_.text += '\n';
       current_.text += m.text;
     }
     current_.messages.push_back(std::move(m));
-    pending_.pop_front();
   }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(take));
   for (const auto& m : current_.messages) taken_.push_back(m.id);
-  while (taken_.size() > 512) taken_.pop_front();
+  // Keep the latest 512 to 1,024 ids: trimmed in halves, not one id per turn.
+  if (taken_.size() > 1024) taken_.erase(taken_.begin(), taken_.end() - 512);
   action a;
   a.what = action::start_turn;
   a.next = current_;
@@ -104,7 +106,9 @@ action conversation_logic::begin_turn(int64_t now_ms) {
 
 void conversation_logic::remember(context_line line) {
   context_.push_back(std::move(line));
-  while (context_.size() > settings_.context_size) context_.pop_front();
+  if (context_.size() > settings_.context_size)
+    context_.erase(context_.begin(),
+                   context_.end() - static_cast<std::ptrdiff_t>(settings_.context_size));
 }
 
 }  // namespace parley::conversation

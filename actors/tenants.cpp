@@ -146,9 +146,11 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
             st.trimmed_at = st.active.size();
             if (st.active.empty()) {
               st.high_water = 0;
-              // Work that trails the last passivation (database results, outbox records) frees
-              // memory after this trim: trim once more when it has settled.
+              // Work that trails the last passivation (database results, outbox records, the
+              // stopped actors themselves) frees memory after this trim: trim again as it
+              // settles.
               self->delayed_send(self, std::chrono::seconds{1}, trim_atom::value);
+              self->delayed_send(self, std::chrono::seconds{4}, trim_atom::value);
             }
           }
         },

@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
+#include <stdexcept>
 
 #include "actors/responder/knowledge_index.hpp"
 #include "actors/responder/turn_answer.hpp"
@@ -59,9 +60,12 @@ caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenan
   return sys.spawn([svc, tenant_id](self_ptr self) -> caf::behavior {
     load(self, svc, tenant_id);
     return {
-        [self](ask_atom, const std::string& question) -> caf::result<support_answer> {
+        [self, svc](ask_atom, const std::string& question) -> caf::result<support_answer> {
           auto& st = self->state;
           ++st.handled;
+          // Test-only fault switch (parley.fault-injection): a question that crashes the agent.
+          if (svc.fault_injection && question.find("#support-down") != std::string::npos)
+            throw std::runtime_error("fault injection: the support agent crashed");
           // While (re)loading, wait: a question asked after a knowledge write returned must see it.
           if (!st.index || st.loading) {
             auto rp = self->make_response_promise();

@@ -50,7 +50,19 @@ struct agent_entry {
   caf::actor handle;
   uint32_t restarts = 0;
   std::string last_error;
+  // An agent that keeps crashing is restarted with a growing delay (1 ms, doubling, at most
+  // 1 s), not at once in a tight loop; past 5 restarts in 10 s it waits the longest delay each
+  // time. Short, because while it is down the tenant's conversations cannot answer.
+  supervision::restart_policy policy{supervision::strategy::one_for_one,
+                                     supervision::intensity{5, 10s},
+                                     supervision::backoff{1ms, 1000ms, 0.2}};
 };
+
+// The tenant's agents, by name (their order in tenant_state::agents).
+enum agent_slot : std::size_t { support_slot = 0, escalation_slot = 1, media_slot = 2 };
+
+// Private to the tenant: restart the agent in this slot after its backoff.
+using agent_restart_atom = caf::atom_constant<caf::atom("agentrst")>;
 
 using live_set = std::shared_ptr<std::unordered_map<caf::actor_addr, caf::actor>>;
 
@@ -91,8 +103,12 @@ struct tenant_state {
 
 using self_ptr = caf::stateful_actor<tenant_state>*;
 
+caf::actor& agent(self_ptr self, agent_slot slot) {
+  return self->state.agents[slot].handle;
+}
+
 caf::actor& support(self_ptr self) {
-  return self->state.agents[0].handle;
+  return agent(self, support_slot);
 }
 
 caf::actor start_agent(self_ptr self, agent_entry& a) {
@@ -306,14 +322,24 @@ void on_conversation_down(self_ptr self, const caf::down_msg& dm, const std::str
   }
 }
 
-void on_agent_down(self_ptr self, agent_entry& a, const caf::down_msg& dm) {
+void on_agent_down(self_ptr self, std::size_t slot, const caf::down_msg& dm) {
+  auto& a = self->state.agents[slot];
   a.handle = nullptr;
   a.last_error = self->system().render(dm.reason);
   ++a.restarts;
   self->state.agent_restarts->inc();
-  log::get("actors")->warn("tenant {}: {} agent ended ({}), restarting", self->state.id, a.name,
-                           a.last_error);
-  start_agent(self, a);
+  auto d = a.policy.on_child_exit(0, 1, supervision::restart_type::permanent, true,
+                                  supervision::clock::now());
+  auto delay =
+      d.what == supervision::decision::escalate ? std::chrono::milliseconds{1000} : d.delay;
+  auto lg = log::get("actors");
+  if (d.what == supervision::decision::escalate)
+    lg->error("tenant {}: {} agent keeps crashing ({}), restarting in {} ms", self->state.id,
+              a.name, a.last_error, delay.count());
+  else
+    lg->warn("tenant {}: {} agent ended ({}), restarting in {} ms", self->state.id, a.name,
+             a.last_error, delay.count());
+  self->delayed_send(self, delay, agent_restart_atom::value, static_cast<uint64_t>(slot));
 }
 
 void load_settings(self_ptr self) {
@@ -367,7 +393,8 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
   });
   self->delayed_send(self, svc.limit.tenant_idle, idle_atom::value);
   for (const char* name : {"support", "escalation", "media"}) {
-    st.agents.push_back(agent_entry{name, {}, 0, {}});
+    st.agents.emplace_back();
+    st.agents.back().name = name;
     start_agent(self, st.agents.back());
   }
   if (st.svc.lease_epoch > 0) {
@@ -380,8 +407,9 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     st.live->erase(dm.source);
-    for (auto& a : st.agents)
-      if (a.handle && a.handle.address() == dm.source) return on_agent_down(self, a, dm);
+    for (std::size_t i = 0; i < st.agents.size(); ++i)
+      if (st.agents[i].handle && st.agents[i].handle.address() == dm.source)
+        return on_agent_down(self, i, dm);
     auto it = st.by_addr.find(dm.source);
     if (it == st.by_addr.end()) return;
     auto conv_id = it->second;
@@ -394,6 +422,10 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
         auto it = self->state.convs.find(m.conversation_id);
         if (it != self->state.convs.end() && it->second.given_up) it->second.given_up = false;
         forward(self, std::move(m));
+      },
+      [self](agent_restart_atom, uint64_t slot) {
+        auto& st = self->state;
+        if (slot < st.agents.size() && !st.agents[slot].handle) start_agent(self, st.agents[slot]);
       },
       [self](restart_atom, const std::string& conv_id) {
         auto it = self->state.convs.find(conv_id);
@@ -426,18 +458,21 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
       },
       [self](changed_atom) {
         load_settings(self);
-        self->send(self->state.agents[1].handle, changed_atom::value);
+        self->send(agent(self, escalation_slot), changed_atom::value);
       },
-      [self](score_atom, const std::string& text, double confidence, bool fallback, int32_t turns) {
-        return self->delegate(self->state.agents[1].handle, score_atom::value, text, confidence,
+      [self](score_atom, const std::string& text, double confidence, bool fallback,
+             int32_t turns) -> caf::result<caf::message> {
+        if (!agent(self, escalation_slot)) return caf::make_error(caf::sec::request_receiver_down);
+        return self->delegate(agent(self, escalation_slot), score_atom::value, text, confidence,
                               fallback, turns);
       },
-      [self](media_atom, const media_job& job) {
-        return self->delegate(self->state.agents[2].handle, media_atom::value, job);
+      [self](media_atom, const media_job& job) -> caf::result<caf::message> {
+        if (!agent(self, media_slot)) return caf::make_error(caf::sec::request_receiver_down);
+        return self->delegate(agent(self, media_slot), media_atom::value, job);
       },
       [self](notify_atom, const std::string& conv, const std::string& customer,
              const escalation_verdict& v) {
-        self->send(self->state.agents[1].handle, notify_atom::value, conv, customer, v);
+        self->send(agent(self, escalation_slot), notify_atom::value, conv, customer, v);
       },
       [self](settings_atom, int32_t messages_per_minute, int32_t api_per_minute, bool active,
              const std::string& handoff_message, int32_t handoff_hours) {
@@ -461,7 +496,10 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
         it->second.draining = true;
         self->send(it->second.handle, shutdown_atom::value);
       },
-      [self](ask_atom, const std::string& question) {
+      [self](ask_atom, const std::string& question) -> caf::result<caf::message> {
+        // Restarting after a crash: the asker's turn fails and is retried, instead of a request
+        // delegated to nobody that would wait for its timeout.
+        if (!support(self)) return caf::make_error(caf::sec::request_receiver_down);
         return self->delegate(support(self), ask_atom::value, question);
       },
       [self](kb_changed_atom) { self->send(support(self), kb_changed_atom::value); },

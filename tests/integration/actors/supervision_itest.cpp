@@ -62,6 +62,26 @@ TEST_F(supervision, a_poison_message_is_dead_lettered_after_three_crashes_and_th
   EXPECT_NE(t.substr(at, t.find('}', at) - at).find("\"restarts\":0"), std::string::npos) << t;
 }
 
+// The support agent crashes on one customer's question every time it is asked (the turn is
+// retried each second): the tenant restarts the agent with a backoff instead of at once, and
+// while it is down a question fails fast and is retried, so another customer is still answered.
+TEST_F(supervision, an_agent_that_keeps_crashing_is_restarted_and_the_others_are_answered) {
+  start({}, {"--parley.fault-injection"});
+  ASSERT_EQ(send(tenant_, "5561", "wamid.S1", "hola #support-down").status, 200);
+  ASSERT_TRUE(eventually([&] {
+    return node_->get("/metrics").body.find(R"(parley_actor_restarts_total{kind="agent"} 2)") !=
+           std::string::npos;
+  })) << node_->log();
+  ASSERT_EQ(send(tenant_, "5562", "wamid.S2", "¿cuánto tarda el envío?").status, 200);
+  EXPECT_TRUE(eventually([&] { return replies_to("wamid.S2").size() == 1; }, 30s)) << node_->log();
+  EXPECT_EQ(replies_to("wamid.S1").size(), 0u);
+  auto t = tree();
+  auto at = t.find("\"name\":\"support\"");
+  ASSERT_NE(at, std::string::npos) << t;
+  EXPECT_EQ(t.substr(at, t.find('}', at) - at).find("\"restarts\":0"), std::string::npos) << t;
+  EXPECT_EQ(node_->get("/health").status, 200);
+}
+
 TEST_F(supervision, without_the_fault_switch_crash_markers_are_plain_text) {
   start({}, {});
   ASSERT_EQ(send(tenant_, "5544", "wamid.N1", "#crash").status, 200);

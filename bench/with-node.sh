@@ -11,6 +11,9 @@
 # the built-in defaults (no cluster.conf) and PARLEY_BUFFER_WINDOW_MS=0 (BENCH_BUFFER_WINDOW_MS
 # overrides it; then pass --allow-merge); extra parleyd flags go in PARLEYD_ARGS. --target and
 # --admin-token are added here.
+# Memory: BENCH_MEMORY_LOG=FILE samples parleyd's resident memory and its active conversations
+# every 5 s into FILE; BENCH_LINGER=SECONDS keeps the node that long after the bench (to watch
+# conversations passivate, e.g. with PARLEY_CONVERSATION_IDLE_MS set).
 source "$(dirname "$0")/../scripts/lib.sh"
 
 pg_url="${1:-}"; shift || true
@@ -64,4 +67,16 @@ if [ -z "${BENCH_NO_DB_REPORT:-}" ]; then
   su_url="$(echo "$base/$db" | sed -E 's#^(postgres(ql)?://)[^@/]*@#\1postgres@#')"
   db_args=(--database "$su_url")
 fi
+if [ -n "${BENCH_MEMORY_LOG:-}" ]; then
+  pid="$(cat "$pid_file")"
+  (
+    while kill -0 "$pid" 2>/dev/null; do
+      active="$(curl -m 4 -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/actors" \
+        2>/dev/null | grep -o 'active_conversations=[0-9]*' | head -1 || true)"
+      echo "$(date +%T) rss_kb=$(awk '/VmRSS/{print $2}' "/proc/$pid/status" 2>/dev/null) $active"
+      sleep 5
+    done
+  ) >"$BENCH_MEMORY_LOG" 2>&1 &
+fi
 "$build/bin/parley-bench" --target "http://127.0.0.1:$port" --admin-token "$token" "${db_args[@]}" "$@"
+sleep "${BENCH_LINGER:-0}"

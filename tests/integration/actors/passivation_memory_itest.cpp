@@ -17,24 +17,11 @@ double resident_bytes(parleyd& node) {
 // ~5 KB since. The bound leaves room for allocator noise and catches a return of those copies.
 TEST_F(supervision, an_active_conversation_costs_under_9_kb_of_resident_memory) {
   start({{"PARLEY_CONVERSATION_IDLE_MS", "600000"}}, {});
-  auto put = admin_call(node_->port(), "PUT", "/v1/tenants/" + tenant_.tenant_id,
-                        R"({"limits":{"messages_per_minute":1000000}})");
-  ASSERT_EQ(put.status, 200) << put.body;
-  auto wave = [&](int base, int customers) {
-    for (int b = 0; b < customers / 100; ++b) {
-      std::vector<text_in> msgs;
-      for (int i = 0; i < 100; ++i) {
-        auto n = base + b * 100 + i;
-        msgs.push_back({"57" + std::to_string(1000000 + n), "wamid.A" + std::to_string(n), "hola"});
-      }
-      auto r = post_webhook(node_->port(), tenant_, text_webhook(tenant_.phone_number_id, msgs));
-      ASSERT_EQ(r.status, 200) << r.body;
-    }
-  };
-  wave(0, 1000);  // allocator and caches warm, pools grown
+  unlimited_messages();
+  wave("wamid.A", 0, 1000);  // allocator and caches warm, pools grown
   ASSERT_TRUE(graph_.wait_accepted(1000, 60s));
   auto before = resident_bytes(*node_);
-  wave(100000, 10000);
+  wave("wamid.A", 100000, 10000);
   ASSERT_TRUE(graph_.wait_accepted(11000, 600s)) << graph_.accepted().size();
   ASSERT_EQ(detail_value(tree(), "active_conversations"), "11000");
   auto per_conversation = (resident_bytes(*node_) - before) / 10000;
@@ -46,27 +33,13 @@ TEST_F(supervision, an_active_conversation_costs_under_9_kb_of_resident_memory) 
 TEST_F(supervision, memory_returns_near_the_baseline_after_mass_passivation) {
   // Idle long enough that all 10,000 are active when the peak is read, short enough to wait for.
   start({{"PARLEY_CONVERSATION_IDLE_MS", "20000"}}, {});
-  // One tenant with 10,000 customers: lift its message budget (600 a minute by default).
-  auto put = admin_call(node_->port(), "PUT", "/v1/tenants/" + tenant_.tenant_id,
-                        R"({"limits":{"messages_per_minute":1000000}})");
-  ASSERT_EQ(put.status, 200) << put.body;
+  unlimited_messages();
   // Warm up allocator and caches with a first small wave, then measure from there.
-  auto wave = [&](int base, int customers) {
-    for (int b = 0; b < customers / 100; ++b) {
-      std::vector<text_in> msgs;
-      for (int i = 0; i < 100; ++i) {
-        auto n = base + b * 100 + i;
-        msgs.push_back({"57" + std::to_string(1000000 + n), "wamid.M" + std::to_string(n), "hola"});
-      }
-      auto r = post_webhook(node_->port(), tenant_, text_webhook(tenant_.phone_number_id, msgs));
-      ASSERT_EQ(r.status, 200) << r.body;
-    }
-  };
-  wave(0, 500);
+  wave("wamid.M", 0, 500);
   ASSERT_TRUE(graph_.wait_accepted(500, 60s));
   ASSERT_TRUE(eventually([&] { return detail_value(tree(), "active_conversations") == "0"; }, 30s));
   auto baseline = resident_bytes(*node_);
-  wave(100000, 10000);
+  wave("wamid.M", 100000, 10000);
   ASSERT_TRUE(graph_.wait_accepted(10500, 600s)) << graph_.accepted().size();
   auto peak = resident_bytes(*node_);
   ASSERT_EQ(detail_value(tree(), "active_conversations"), "10000");

@@ -41,6 +41,25 @@ class supervision : public ::testing::Test {
     return post_webhook(node_->port(), t, text_webhook(t.phone_number_id, {{from, wamid, text}}));
   }
   std::string tree() { return admin_call(node_->port(), "GET", "/v1/actors").body; }
+  // Lifts the tenant's message budget (600 a minute by default), for tests with many customers.
+  void unlimited_messages() {
+    auto put = admin_call(node_->port(), "PUT", "/v1/tenants/" + tenant_.tenant_id,
+                          R"({"limits":{"messages_per_minute":1000000}})");
+    ASSERT_EQ(put.status, 200) << put.body;
+  }
+  // One "hola" from each of `customers` new customers (numbered from `base`), 100 a webhook.
+  void wave(const std::string& wamid_prefix, int base, int customers) {
+    for (int b = 0; b < customers / 100; ++b) {
+      std::vector<text_in> msgs;
+      for (int i = 0; i < 100; ++i) {
+        auto n = base + b * 100 + i;
+        msgs.push_back(
+            {"57" + std::to_string(1000000 + n), wamid_prefix + std::to_string(n), "hola"});
+      }
+      auto r = post_webhook(node_->port(), tenant_, text_webhook(tenant_.phone_number_id, msgs));
+      ASSERT_EQ(r.status, 200) << r.body;
+    }
+  }
   std::vector<std::string> replies_to(const std::string& wamid) {
     std::vector<std::string> out;
     for (auto& c : graph_.accepted())

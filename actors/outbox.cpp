@@ -146,7 +146,7 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
         "From webhook acknowledgement to the reply accepted by the channel API.");
     st.queue.emplace(svc.outbox.max_in_flight);
     return {
-        [self, svc](resume_atom, std::vector<outbound_msg>& batch) {
+        [self, svc](requeue_atom, std::vector<outbound_msg>& batch) {
           // Bubbles a sweep read as pending.
           self->state.queue->add(std::move(batch), true);
           pump(self, svc);

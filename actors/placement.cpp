@@ -113,7 +113,7 @@ void resume_outbox(const services& svc, caf::actor_system& sys, const std::strin
         if (pending.empty()) return;
         std::vector<outbound_msg> out;
         for (auto& o : pending) out.push_back(to_outbound(std::move(o)));
-        caf::anon_send(lookup(sys, outbox_name()), resume_atom::value, std::move(out));
+        caf::anon_send(lookup(sys, outbox_name()), requeue_atom::value, std::move(out));
       },
       [tenant_id](const persistence::db_failure& why) {
         log::get("cluster")->warn("tenant {}: cannot load unsent bubbles: {}", tenant_id,

@@ -30,6 +30,9 @@ struct support_state {
 
 using self_ptr = caf::stateful_actor<support_state>*;
 
+// Private: the knowledge could not be loaded (the agent tries again).
+using load_failed_atom = caf::atom_constant<caf::atom("loadfail")>;
+
 support_answer to_message(const responder::answer& a) {
   return support_answer{a.text, a.confidence, a.fallback, a.language, a.entry_id};
 }
@@ -50,7 +53,7 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
       },
       [me, tenant_id](const persistence::db_failure& why) {
         log::get("actors")->warn("tenant {}: cannot load knowledge: {}", tenant_id, why.what());
-        caf::anon_send(me, failed_atom::value);
+        caf::anon_send(me, load_failed_atom::value);
       });
 }
 
@@ -99,7 +102,7 @@ caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenan
             rp.deliver(to_message(responder::answer_turn(*st.index, q)));
           st.waiting.clear();
         },
-        [self, svc, tenant_id](failed_atom) {
+        [self, svc, tenant_id](load_failed_atom) {
           self->state.loading = false;
           // The database is unreachable: try again shortly; asks keep waiting meanwhile.
           self->delayed_send(self, std::chrono::seconds{1}, kb_changed_atom::value);

@@ -61,8 +61,13 @@ struct agent_entry {
 // The tenant's agents, by name (their order in tenant_state::agents).
 enum agent_slot : std::size_t { support_slot = 0, escalation_slot = 1, media_slot = 2 };
 
-// Private to the tenant: restart the agent in this slot after its backoff.
+// Private to the tenant (messages to itself), one meaning each.
+/// Restart the agent in this slot after its backoff.
 using agent_restart_atom = caf::atom_constant<caf::atom("agentrst")>;
+/// Resume intake from the inbox after backpressure or a rate limit.
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+/// A page of the inbox read for a replay (and how many were asked for; -1: the read failed).
+using replay_page_atom = caf::atom_constant<caf::atom("replaypg")>;
 
 using live_set = std::shared_ptr<std::unordered_map<caf::actor_addr, caf::actor>>;
 
@@ -246,10 +251,10 @@ void maybe_resume(self_ptr self) {
         std::vector<inbound_msg> out;
         for (auto& s : persistence::unprocessed_for_tenant(c, tenant_id, after, batch))
           out.push_back(to_inbound(std::move(s), 0));
-        caf::anon_send(me, resume_atom::value, std::move(out), batch);
+        caf::anon_send(me, replay_page_atom::value, std::move(out), batch);
       },
       [me](const persistence::db_failure&) {
-        caf::anon_send(me, resume_atom::value, std::vector<inbound_msg>{}, -1);
+        caf::anon_send(me, replay_page_atom::value, std::vector<inbound_msg>{}, -1);
       });
 }
 
@@ -487,7 +492,7 @@ caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, c
         st.api =
             io::security::token_bucket{api_per_minute / 60.0, std::max(1.0, api_per_minute / 6.0)};
       },
-      [self](resume_atom, std::vector<inbound_msg>& batch, int32_t limit) {
+      [self](replay_page_atom, std::vector<inbound_msg>& batch, int32_t limit) {
         on_resume(self, batch, limit);
       },
       [self](passivate_atom, const std::string& conv_id) {

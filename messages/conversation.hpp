@@ -89,8 +89,9 @@ using turn_atom = caf::atom_constant<caf::atom("turn")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 /// tenant -> tenants: a conversation stopped (for the node-wide LRU).
 using gone_atom = caf::atom_constant<caf::atom("gone")>;
-/// tenant -> itself: resume intake from the inbox after backpressure.
-using resume_atom = caf::atom_constant<caf::atom("resume")>;
+/// a sweep -> outbox: stored bubbles read back as pending, to queue again (ids it holds or
+/// finished lately are skipped).
+using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
 /// self-timer: check whether the actor has been idle long enough to stop.
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 /// tenants router -> itself: give freed memory back to the OS once more.

@@ -51,7 +51,7 @@ TEST(outbox_queue, the_cap_bounds_sends_across_conversations) {
 TEST(outbox_queue, a_stale_answer_changes_nothing) {
   outbox_queue q{4};
   q.add({bubble(1, "a"), bubble(2, "a")}, false);
-  q.take_sends();
+  ASSERT_EQ(q.take_sends(), convs{"a"});
   EXPECT_FALSE(q.finish("a", 2));  // not the head
   EXPECT_FALSE(q.finish("b", 1));  // no such conversation
   EXPECT_FALSE(q.defer("a", 2));
@@ -75,7 +75,7 @@ TEST(outbox_queue, a_deferred_head_frees_its_slot_but_nothing_overtakes_it) {
 TEST(outbox_queue, a_retry_due_with_a_free_slot_sends_at_once) {
   outbox_queue q{2};
   q.add({bubble(1, "a")}, false);
-  q.take_sends();
+  ASSERT_EQ(q.take_sends(), convs{"a"});
   ASSERT_TRUE(q.defer("a", 1));
   EXPECT_TRUE(q.retry_due("a"));
   EXPECT_EQ(q.in_flight(), 1u);
@@ -102,7 +102,7 @@ TEST(outbox_queue, ids_are_queued_once_and_a_sweep_cannot_bring_back_a_finished_
   q.add({bubble(1, "a"), bubble(2, "a")}, false);
   q.add({bubble(1, "a")}, false);  // the same bubble again (recovery overlap)
   EXPECT_EQ(q.pending(), 2u);
-  q.take_sends();
+  ASSERT_EQ(q.take_sends(), convs{"a"});
   ASSERT_TRUE(q.finish("a", 1));
   // Its "sent" mark may not be committed: a sweep reading it as pending must not resend it.
   q.add({bubble(1, "a")}, true);
@@ -114,7 +114,7 @@ TEST(outbox_queue, ids_are_queued_once_and_a_sweep_cannot_bring_back_a_finished_
 TEST(outbox_queue, cancel_drops_what_waits_but_not_what_is_in_flight) {
   outbox_queue q{4};
   q.add({bubble(1, "a"), bubble(2, "a"), bubble(3, "a")}, false);
-  q.take_sends();
+  ASSERT_EQ(q.take_sends(), convs{"a"});
   EXPECT_EQ(q.cancel("a"), 2u);
   EXPECT_EQ(q.head("a")->id, 1);
   ASSERT_TRUE(q.finish("a", 1));

@@ -33,10 +33,6 @@ namespace parley::actors {
 
 namespace {
 
-int64_t now_ms() {
-  return common::unix_ms();
-}
-
 struct outbox_state {
   static inline const char* name = "outbox";
   std::optional<logic::outbox_queue> queue;  // made at spawn, with the configured cap
@@ -101,7 +97,8 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
   auto result = io::whatsapp::parse_send_response(status, body);
   if (status != 0 && result.ok) {
     st.sent->inc();
-    if (m.received_ms > 0) st.e2e->observe(static_cast<double>(now_ms() - m.received_ms) / 1000.0);
+    if (m.received_ms > 0)
+      st.e2e->observe(static_cast<double>(common::unix_ms() - m.received_ms) / 1000.0);
     record(svc, {persistence::send_outcome::sent, m.tenant_id, id, result.wamid});
     st.queue->finish(conv, id);
     return pump(self, svc);

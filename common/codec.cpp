@@ -66,16 +66,22 @@ std::string hex_encode(std::string_view bytes) {
   return hex_encode(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }
 
+bool hex_decode(std::string_view hex, unsigned char* out, std::size_t size) {
+  if (hex.size() != size * 2) return false;
+  for (std::size_t i = 0; i < size; ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return true;
+}
+
 std::optional<std::string> hex_decode(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    int hi = hex_value(hex[i]);
-    int lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += char(hi << 4 | lo);
-  }
+  std::string out(hex.size() / 2, '\0');
+  if (!hex_decode(hex, reinterpret_cast<unsigned char*>(out.data()), out.size()))
+    return std::nullopt;
   return out;
 }
 

@@ -13,6 +13,9 @@ namespace parley::common {
 [[nodiscard]] std::string hex_encode(const unsigned char* data, std::size_t size);
 /// Bytes of an even-length hex string (either case); nullopt on anything else.
 [[nodiscard]] std::optional<std::string> hex_decode(std::string_view hex);
+/// Exactly `size` bytes from 2 * `size` hex digits into `out`, without allocating; false (and
+/// `out` unspecified) on any other length or a non-hex digit.
+[[nodiscard]] bool hex_decode(std::string_view hex, unsigned char* out, std::size_t size);
 
 /// Standard base64 (RFC 4648, "+/", padded).
 [[nodiscard]] std::string base64_encode(std::string_view bytes);

@@ -128,11 +128,10 @@ class session : public std::enable_shared_from_this<session> {
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
     };
-    auto path = req.path;  // for the log line, should the handler throw
     try {
       srv_->handler(std::move(req), respond);
     } catch (const std::exception& e) {
-      respond(internal_error_response(e.what(), path));
+      respond(internal_error_response(e.what(), "http handler"));
     }
   }
 

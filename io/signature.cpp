@@ -41,20 +41,14 @@ const unsigned char* key_bytes(std::string_view key) {
   return common::hex_encode(d.data(), d.size());
 }
 
-[[nodiscard]] bool from_hex(std::string_view hex, digest& out) {
-  auto bytes = common::hex_decode(hex);
-  if (!bytes || bytes->size() != out.size()) return false;
-  std::copy(bytes->begin(), bytes->end(), out.begin());
-  return true;
-}
-
 }  // namespace
 
 bool verify_signature(std::string_view app_secret, std::string_view body, std::string_view header) {
   if (app_secret.empty() || header.substr(0, kPrefix.size()) != kPrefix) return false;
   digest claimed{};
   digest actual{};
-  if (!from_hex(header.substr(kPrefix.size()), claimed)) return false;
+  if (!common::hex_decode(header.substr(kPrefix.size()), claimed.data(), claimed.size()))
+    return false;
   if (!hmac_sha256(app_secret, body, actual)) return false;
   return CRYPTO_memcmp(claimed.data(), actual.data(), actual.size()) == 0;
 }
@@ -73,7 +67,7 @@ std::string sha256_hex(std::string_view data) {
 
 bool sha256_matches(std::string_view data, std::string_view expected) {
   digest want{};
-  if (!from_hex(expected, want)) {
+  if (!common::hex_decode(expected, want.data(), want.size())) {
     auto bytes = common::base64_decode_lenient(expected);
     if (!bytes || bytes->size() != want.size()) return false;
     std::copy(bytes->begin(), bytes->end(), want.begin());

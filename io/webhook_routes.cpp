@@ -15,10 +15,6 @@ namespace parley::io {
 
 namespace {
 
-int64_t now_ms() {
-  return common::unix_ms();
-}
-
 std::string errors_json(const std::vector<whatsapp::api_error>& errors) {
   if (errors.empty()) return {};
   json_writer w;
@@ -137,7 +133,8 @@ void notify(const webhook_deps& deps, const webhook_metrics& m, http_request&& r
           respond(json_ok(200, w.take()));
           m.ack->observe(
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-          if (!r.stored.empty() && deps.dispatch) deps.dispatch(std::move(r.stored), now_ms());
+          if (!r.stored.empty() && deps.dispatch)
+            deps.dispatch(std::move(r.stored), common::unix_ms());
         });
       },
       [respond](const persistence::db_failure& why) {

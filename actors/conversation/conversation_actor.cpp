@@ -28,10 +28,6 @@ namespace parley::actors {
 
 namespace {
 
-int64_t now_ms() {
-  return common::unix_ms();
-}
-
 struct ctx {
   services svc;
   caf::actor tenant;
@@ -215,7 +211,7 @@ void act(self_ptr self, const ctx& c, conversation::action a) {
     case conversation::action::none:
       break;
     case conversation::action::arm_timer: {
-      auto delay = std::max<int64_t>(0, a.timer_at_ms - now_ms());
+      auto delay = std::max<int64_t>(0, a.timer_at_ms - common::unix_ms());
       self->delayed_send(self, std::chrono::milliseconds{delay}, timer_atom::value,
                          static_cast<uint64_t>(a.timer_token));
       break;
@@ -231,15 +227,15 @@ void on_inbound(self_ptr self, const ctx& c, const inbound_msg& m) {
   if (self->state.customer.empty()) self->state.customer = m.customer;
   remember_media(self, c, m.id, m.type, m.media_id, m.media_mime, m.media_sha256, m.media_filename,
                  m.media_voice, m.channel_id);
-  self->state.last_activity_ms = now_ms();
+  self->state.last_activity_ms = common::unix_ms();
   if (c.poison.count(m.id) != 0) {
     dead_letter(c, {m.id});
     return report_load(self, c);
   }
   auto a = self->state.logic->on_message(
       conversation::incoming{m.id, m.type, m.text, m.wamid,
-                             m.received_ms ? m.received_ms : now_ms()},
-      now_ms());
+                             m.received_ms ? m.received_ms : common::unix_ms()},
+      common::unix_ms());
   if (a.ignored) report_load(self, c);
   act(self, c, std::move(a));
 }
@@ -262,10 +258,11 @@ void on_loaded(self_ptr self, const ctx& c, const persistence::conversation_snap
     }
     remember_media(self, c, s.id, s.type, s.media_id, s.media_mime, s.media_sha256,
                    s.media_filename, s.media_voice, s.channel_id);
-    logic.on_message(conversation::incoming{s.id, s.type, s.text, s.wamid, now_ms()}, now_ms());
+    logic.on_message(conversation::incoming{s.id, s.type, s.text, s.wamid, common::unix_ms()},
+                     common::unix_ms());
   }
   dead_letter(c, std::move(poisoned));
-  act(self, c, logic.on_loaded(snap.override_until_ms, std::move(lines), now_ms()));
+  act(self, c, logic.on_loaded(snap.override_until_ms, std::move(lines), common::unix_ms()));
 }
 
 child_info describe(self_ptr self, const ctx& c) {
@@ -296,7 +293,7 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
         on_loaded(self, c, *snap);
       },
       [self, &c](timer_atom, uint64_t token) {
-        act(self, c, self->state.logic->on_timer(token, now_ms()));
+        act(self, c, self->state.logic->on_timer(token, common::unix_ms()));
       },
       [self, &c](stored_atom, const outcome_ptr& outcome) {
         if (outcome->fenced) {
@@ -317,12 +314,12 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
           if (auto outbox = lookup(self->system(), outbox_name()))
             self->send(outbox, send_atom::value, std::move(out));
         }
-        self->state.last_activity_ms = now_ms();
+        self->state.last_activity_ms = common::unix_ms();
         ++self->state.customer_turns;
         if (outcome->escalated)
           self->send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
                      self->state.pending_verdict);
-        act(self, c, self->state.logic->on_turn_done(replies, now_ms()));
+        act(self, c, self->state.logic->on_turn_done(replies, common::unix_ms()));
         report_load(self, c);
         maybe_quit(self);
       },
@@ -336,7 +333,7 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
           self->quit(caf::make_error(caf::sec::runtime_error, "cannot load the conversation"));
           return;
         }
-        act(self, c, self->state.logic->on_turn_failed(now_ms()));
+        act(self, c, self->state.logic->on_turn_failed(common::unix_ms()));
       },
       [self](shutdown_atom) {
         self->state.draining = true;
@@ -347,7 +344,7 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
         // Only customer and turn activity counts: a console polling /v1/actors must not keep
         // conversations alive.
         auto idle = c.svc.conversation_idle.count();
-        auto quiet = now_ms() - self->state.last_activity_ms;
+        auto quiet = common::unix_ms() - self->state.last_activity_ms;
         auto& l = *self->state.logic;
         if (quiet >= idle && !l.busy() && l.queued() == 0 && !self->state.draining) {
           self->send(c.tenant, passivate_atom::value, c.conversation_id);
@@ -386,7 +383,7 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
     });
     self->state.logic = std::make_unique<conversation::conversation_logic>(
         conversation::logic_settings{c.svc.buffer_window, c.svc.context_size});
-    self->state.last_activity_ms = now_ms();
+    self->state.last_activity_ms = common::unix_ms();
     self->delayed_send(self, c.svc.conversation_idle, idle_atom::value);
     if (fresh) {
       // Created a moment ago by the intake of the message that starts us: the snapshot is

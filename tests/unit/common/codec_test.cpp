@@ -17,6 +17,16 @@ TEST(codec, hex_round_trips_every_byte) {
   EXPECT_EQ(hex_decode("FEff"), std::string("\xfe\xff"));
 }
 
+TEST(codec, hex_decode_into_a_buffer_takes_exactly_its_size) {
+  unsigned char out[2] = {0, 0};
+  ASSERT_TRUE(hex_decode("fEff", out, sizeof out));
+  EXPECT_EQ(out[0], 0xfe);
+  EXPECT_EQ(out[1], 0xff);
+  EXPECT_FALSE(hex_decode("feff00", out, sizeof out));  // longer than the buffer
+  EXPECT_FALSE(hex_decode("fe", out, sizeof out));      // shorter
+  EXPECT_FALSE(hex_decode("fegg", out, sizeof out));
+}
+
 TEST(codec, hex_decode_refuses_odd_length_and_stray_characters) {
   EXPECT_FALSE(hex_decode("abc").has_value());
   EXPECT_FALSE(hex_decode("zz").has_value());

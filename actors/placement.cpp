@@ -15,6 +15,9 @@
 // Correctness does not rest on the views agreeing: replies are stored only under a live lease
 // epoch (store_reply), so two nodes never both answer a conversation.
 //
+// The decisions (phases, held messages, renewals and expiry, retries, handover on a view change)
+// are logic::placement_table's; this file does the I/O they call for.
+//
 // Runs on the router actor; database work goes to the dedicated lease pool or the node pool.
 #include <spdlog/spdlog.h>
 
@@ -41,11 +44,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
-using phase = placement_entry::phase;
 using self_ptr = tenants_ptr;
-
-constexpr std::size_t max_held = 10000;  // beyond, held messages are left to the inbox replay
-constexpr int32_t max_forward_attempts = 30;
 
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch())
@@ -64,14 +63,12 @@ std::string owner_of(const services& svc, const std::string& tenant_id) {
   return svc.cluster.view->owner_of(tenant_id);
 }
 
-void hold(placement_entry& e, inbound_msg&& m) {
-  if (e.pending.size() < max_held) e.pending.push_back(std::move(m));
+bool mine(const services& svc, const std::string& tenant_id) {
+  return owner_of(svc, tenant_id) == self_node(svc);
 }
 
+// The table has decided to take the lease (it marked the request in flight).
 void acquire(self_ptr self, const services& svc, const std::string& tenant_id) {
-  auto& e = self->state.placed[tenant_id];
-  if (e.acquire_in_flight || e.state != phase::acquiring) return;
-  e.acquire_in_flight = true;
   auto me = caf::actor_cast<caf::actor>(self);
   auto node = self_node(svc);
   auto ttl = svc.cluster.lease_ttl.count();
@@ -130,26 +127,18 @@ void forward(self_ptr self, const services& svc, const std::string& owner, inbou
       .then([](forwarded_atom) {},
             [self, msg, attempt](caf::error& err) mutable {
               ++self->state.forward_errors;
-              if (attempt + 1 >= max_forward_attempts) {
-                // Still in the inbox: the owner's sweep finds it.
+              auto failure = self->state.placement.forward_failed(std::move(msg), attempt);
+              if (failure.given_up) {
+                // Still in the inbox: the owner's sweep finds it. (Given up, msg is intact.)
                 log::get("cluster")->warn("message {} of tenant {} not forwarded: {}", msg.id,
                                           msg.tenant_id, self->system().render(err));
                 return;
               }
-              auto& st = self->state;
-              st.retrying.emplace_back(std::move(msg), attempt + 1);
-              if (st.retry_scheduled) return;
-              st.retry_scheduled = true;
-              auto delay = std::min<int64_t>(1000, 50LL << std::min(attempt, 4));
-              self->delayed_send(self, std::chrono::milliseconds{delay}, reroute_atom::value);
+              if (failure.timer) self->delayed_send(self, *failure.timer, reroute_atom::value);
             });
 }
 
-void route_retries(self_ptr self, const services& svc) {
-  auto again = std::move(self->state.retrying);
-  self->state.retrying.clear();
-  std::sort(again.begin(), again.end(),
-            [](const auto& a, const auto& b) { return a.first.id < b.first.id; });
+void route_retries(self_ptr self, const services& svc, std::vector<placement_table::retry> again) {
   for (auto& [m, attempt] : again) route(self, svc, std::move(m), attempt);
 }
 
@@ -160,14 +149,8 @@ placement_report report(self_ptr self, const services& svc) {
   r.forwarded = st.forwarded;
   r.received = st.received;
   r.forward_errors = st.forward_errors;
-  for (auto& [id, e] : st.placed)
-    r.tenants.push_back(placed_tenant{id,
-                                      e.state == phase::running     ? "running"
-                                      : e.state == phase::acquiring ? "acquiring"
-                                                                    : "releasing",
-                                      e.epoch});
-  std::sort(r.tenants.begin(), r.tenants.end(),
-            [](const auto& a, const auto& b) { return a.tenant_id < b.tenant_id; });
+  for (auto& p : st.placement.report())
+    r.tenants.push_back(placed_tenant{p.tenant_id, logic::phase_name(p.phase), p.epoch});
   return r;
 }
 
@@ -185,14 +168,6 @@ void route_all(self_ptr self, const services& svc, std::vector<inbound_msg> msgs
   for (auto& m : msgs) route(self, svc, std::move(m));
 }
 
-// The tenant is no longer placed here: forget it and route what it held again.
-void unplace(self_ptr self, const services& svc,
-             std::unordered_map<std::string, placement_entry>::iterator it) {
-  auto held = std::move(it->second.pending);
-  self->state.placed.erase(it);
-  route_all(self, svc, std::move(held));
-}
-
 // A one-way notice for a tenant (knowledge or settings changed): to its actor if it runs here,
 // and to its owner when that is another node, whose router delivers it the same way.
 template <class Atom>
@@ -207,53 +182,34 @@ void notify_tenant(self_ptr self, const services& svc, Atom a, const std::string
                caf::make_message(forwarded_atom::value, a, tenant_id));
 }
 
-// Handover: the tenant now belongs elsewhere. Its actors stop; once they are gone the lease is
-// released (on_tenant_down) and the new owner replays what they left unanswered.
-void give_up(self_ptr self, const services& svc, const std::string& tenant_id) {
+// Carries out a handover the table decided: a running tenant's actors stop (its lease is
+// released once they are gone, in on_tenant_down), a waiting tenant's messages go out again.
+void hand_over(self_ptr self, const services& svc, const std::string& tenant_id,
+               placement_table::handover&& h) {
+  if (h.what == placement_table::handover::unplaced)
+    return route_all(self, svc, std::move(h.reroute));
+  if (h.what != placement_table::handover::stop) return;
   auto& st = self->state;
-  auto it = st.placed.find(tenant_id);
-  if (it == st.placed.end()) return;
-  auto& e = it->second;
-  if (e.state == phase::acquiring) {
-    if (e.acquire_in_flight) return;  // decided when the answer comes
-    return unplace(self, svc, it);
-  }
-  if (e.state == phase::running) {
-    e.state = phase::releasing;
-    auto t = st.tenants.find(tenant_id);
-    if (t != st.tenants.end()) {
-      log::get("cluster")->info("tenant {} moves to {}: stopping it here", tenant_id,
-                                owner_of(svc, tenant_id));
-      self->send_exit(t->second, caf::exit_reason::user_shutdown);
-    } else {
-      release(self, svc, tenant_id, e.epoch);
-    }
+  auto t = st.tenants.find(tenant_id);
+  if (t != st.tenants.end()) {
+    log::get("cluster")->info("tenant {} moves to {}: stopping it here", tenant_id,
+                              owner_of(svc, tenant_id));
+    self->send_exit(t->second, caf::exit_reason::user_shutdown);
+  } else {
+    release(self, svc, tenant_id, h.epoch);
   }
 }
 
 void on_lease(self_ptr self, const services& svc, const std::string& tenant_id, int64_t epoch,
               const std::string& previous, int64_t sent_ns) {
-  auto& st = self->state;
-  auto it = st.placed.find(tenant_id);
-  bool wanted = it != st.placed.end() && it->second.state == phase::acquiring;
-  bool mine = owner_of(svc, tenant_id) == self_node(svc);
-  if (!wanted || !mine) {
-    if (epoch > 0) release(self, svc, tenant_id, epoch);
-    if (wanted) unplace(self, svc, it);
-    return;
-  }
-  auto& e = it->second;
-  e.acquire_in_flight = false;
-  if (epoch <= 0) {
-    // Another node still holds it (it is handing over, or died and its lease has to run out),
-    // or the database did not answer: try again shortly.
-    self->delayed_send(self, 100ms, lease_atom::value, tenant_id);
-    return;
-  }
-  e.state = phase::running;
-  e.epoch = epoch;
-  e.valid_until = from_ns(sent_ns) + svc.cluster.lease_ttl;
-  e.pending.clear();  // the new tenant replays its inbox, which holds all of them
+  auto answer = self->state.placement.lease_answered(tenant_id, epoch, mine(svc, tenant_id),
+                                                     from_ns(sent_ns));
+  if (answer.give_back > 0) release(self, svc, tenant_id, answer.give_back);
+  route_all(self, svc, std::move(answer.reroute));
+  // Another node still holds it (it is handing over, or died and its lease has to run out),
+  // or the database did not answer: try again shortly.
+  if (answer.retry) self->delayed_send(self, 100ms, lease_atom::value, tenant_id);
+  if (!answer.run) return;
   log::get("cluster")->info("tenant {} runs here (epoch {}, previous holder '{}')", tenant_id,
                             epoch, previous);
   tenant_for(self, svc, tenant_id, epoch);
@@ -262,12 +218,8 @@ void on_lease(self_ptr self, const services& svc, const std::string& tenant_id, 
 }
 
 void renew(self_ptr self, const services& svc) {
-  auto& st = self->state;
-  std::vector<std::string> ids;
-  for (auto& [id, e] : st.placed)
-    if (e.state == phase::running) ids.push_back(id);
-  if (ids.empty() || st.renew_in_flight) return;
-  st.renew_in_flight = true;
+  auto ids = self->state.placement.renewal_due();
+  if (ids.empty()) return;
   auto me = caf::actor_cast<caf::actor>(self);
   auto node = self_node(svc);
   auto ttl = svc.cluster.lease_ttl.count();
@@ -289,21 +241,14 @@ void renew(self_ptr self, const services& svc) {
 // replies anyway, and another node may take it once the lease has expired there.
 void stop_expired(self_ptr self, const services& svc) {
   auto& st = self->state;
-  // The database keeps the lease ttl from when it ran the renewal, which is after we sent it:
-  // stopping a tenth of the lifetime early leaves room for the kill to land.
-  auto margin = svc.cluster.lease_ttl / 10;
-  auto now = steady::now();
-  for (auto& [id, e] : st.placed) {
-    if (e.state != phase::running || now < e.valid_until - margin) continue;
-    log::get("cluster")->warn("tenant {}: lease epoch {} not renewed in time, stopping it", id,
-                              e.epoch);
-    e.state = phase::releasing;
-    e.epoch = 0;  // nothing to release: it has lapsed
-    auto t = st.tenants.find(id);
+  for (auto& lapsed : st.placement.expire(steady::now())) {
+    log::get("cluster")->warn("tenant {}: lease epoch {} not renewed in time, stopping it",
+                              lapsed.tenant_id, lapsed.epoch);
+    auto t = st.tenants.find(lapsed.tenant_id);
     if (t != st.tenants.end())
       self->send_exit(t->second, caf::exit_reason::kill);
     else
-      release(self, svc, id, 0);
+      release(self, svc, lapsed.tenant_id, 0);
   }
 }
 
@@ -322,89 +267,57 @@ void find_work(self_ptr self, const services& svc, std::chrono::milliseconds old
       });
 }
 
-void on_view(self_ptr self, const services& svc) {
+void on_work(self_ptr self, const services& svc, const std::vector<placed_tenant>& tenants) {
   auto& st = self->state;
+  if (!svc.cluster.view->joined()) return;
+  for (auto& t : tenants) {
+    if (!mine(svc, t.tenant_id)) continue;
+    switch (st.placement.work_found(t.tenant_id)) {
+      case logic::found_work::acquire:
+        acquire(self, svc, t.tenant_id);
+        break;
+      case logic::found_work::sweep: {
+        // Stranded work: inbound messages that never reached an actor, and bubbles whose
+        // conversation ended (a handover, a lapsed lease) between storing and queueing
+        // them. The outbox skips bubbles it already holds.
+        auto running = st.tenants.find(t.tenant_id);
+        if (running != st.tenants.end()) self->send(running->second, sweep_atom::value);
+        resume_outbox(svc, self->system(), t.tenant_id);
+        break;
+      }
+      case logic::found_work::none:
+        break;
+    }
+  }
+}
+
+void on_view(self_ptr self, const services& svc) {
   auto& view = *svc.cluster.view;
   if (!view.joined()) return;
-  auto held = std::move(st.unjoined);
-  st.unjoined.clear();
-  route_all(self, svc, std::move(held));
-  auto generation = view.generation();
-  if (generation == st.generation) return;
-  st.generation = generation;
-  // Failed forwards first: they are older than what tenants moving away held meanwhile.
-  route_retries(self, svc);
-  std::vector<std::string> moving;
-  for (auto& [id, e] : st.placed)
-    if (owner_of(svc, id) != self_node(svc)) moving.push_back(id);
-  for (auto& id : moving) give_up(self, svc, id);
+  auto change = self->state.placement.joined_view(
+      view.generation(), [&svc](const std::string& id) { return mine(svc, id); });
+  route_all(self, svc, std::move(change.unjoined));
+  if (!change.changed) return;
+  route_retries(self, svc, std::move(change.retries));
+  for (auto& [id, h] : change.given_up) hand_over(self, svc, id, std::move(h));
   // Nodes came or went: some tenants with unanswered work may be ours now.
   find_work(self, svc, 0ms);
 }
 
-}  // namespace
-
-bool clustered(const services& svc) {
-  return svc.cluster.view != nullptr;
-}
-
-void route(self_ptr self, const services& svc, inbound_msg&& m, int32_t attempt) {
-  auto& st = self->state;
-  auto& view = *svc.cluster.view;
-  if (!view.joined()) {
-    if (st.unjoined.size() < max_held) st.unjoined.push_back(std::move(m));
-    return;
-  }
-  auto owner = owner_of(svc, m.tenant_id);
-  if (owner != self_node(svc)) return forward(self, svc, owner, std::move(m), attempt);
-  auto it = st.placed.find(m.tenant_id);
-  if (it == st.placed.end()) {
-    auto tenant_id = m.tenant_id;
-    hold(st.placed[tenant_id], std::move(m));
-    return acquire(self, svc, tenant_id);
-  }
-  if (it->second.state == phase::running)
-    return deliver_local(self, svc, std::move(m), it->second.epoch);
-  hold(it->second, std::move(m));
-}
-
-void on_tenant_down(self_ptr self, const services& svc, const std::string& tenant_id,
-                    const caf::error& reason) {
-  auto& st = self->state;
-  auto it = st.placed.find(tenant_id);
-  if (it == st.placed.end()) return;
-  auto& e = it->second;
-  if (e.state == phase::running && reason)
-    log::get("cluster")->warn("tenant {} ended ({}); releasing its lease", tenant_id,
-                              self->system().render(reason));
-  e.state = phase::releasing;
-  release(self, svc, tenant_id, e.epoch);
-}
-
-void start_placement(self_ptr self, const services& svc) {
-  // Work other nodes forward arrives here (a restarted router registers its new handle).
-  self->send(svc.cluster.gateway, cluster::handler_atom::value, caf::actor_cast<caf::actor>(self));
-  self->send(self, view_changed_atom::value);
-  self->send(self, renew_atom::value);
-  self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
-}
-
-caf::message_handler placement_behavior(self_ptr self, const services& svc) {
+// Inbound work and the lease protocol.
+caf::message_handler routing_behavior(self_ptr self, const services& svc) {
   return {
       [self, svc](inbound_msg& m) {
         ++self->state.handled;
         route(self, svc, std::move(m));
       },
-      [self, svc](reroute_atom) {
-        self->state.retry_scheduled = false;
-        route_retries(self, svc);
-      },
+      [self, svc](reroute_atom) { route_retries(self, svc, self->state.placement.retry_due()); },
       [self, svc](forwarded_atom, inbound_msg& m) -> caf::result<forwarded_atom> {
         // From another node. Handled here or refused, never forwarded again.
         auto& st = self->state;
         ++st.received;
         ++st.handled;
-        if (svc.cluster.view->joined() && owner_of(svc, m.tenant_id) != self_node(svc))
+        if (svc.cluster.view->joined() && !mine(svc, m.tenant_id))
           return cluster::make_error(cluster::cluster_errc::not_owner, self_node(svc));
         route(self, svc, std::move(m));
         return forwarded_atom::value;
@@ -414,16 +327,12 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
                   const std::string& previous,
                   int64_t sent_ns) { on_lease(self, svc, tenant_id, epoch, previous, sent_ns); },
       [self, svc](lease_atom, const std::string& tenant_id) {
-        auto it = self->state.placed.find(tenant_id);
-        if (it == self->state.placed.end() || it->second.state != phase::acquiring) return;
-        if (owner_of(svc, tenant_id) != self_node(svc)) return give_up(self, svc, tenant_id);
-        acquire(self, svc, tenant_id);
+        auto due = self->state.placement.lease_due(tenant_id, mine(svc, tenant_id));
+        if (due.acquire) return acquire(self, svc, tenant_id);
+        hand_over(self, svc, tenant_id, std::move(due.given_up));
       },
       [self, svc](released_atom, const std::string& tenant_id) {
-        auto& st = self->state;
-        auto it = st.placed.find(tenant_id);
-        if (it == st.placed.end() || it->second.state != phase::releasing) return;
-        unplace(self, svc, it);
+        route_all(self, svc, self->state.placement.released(tenant_id));
       },
       [self, svc](renew_atom) {
         stop_expired(self, svc);
@@ -431,14 +340,7 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
         self->delayed_send(self, svc.cluster.lease_ttl / 5, renew_atom::value);
       },
       [self, svc](renewed_atom, std::vector<placed_tenant>& renewed, int64_t sent_ns) {
-        auto& st = self->state;
-        st.renew_in_flight = false;
-        for (auto& r : renewed) {
-          auto it = st.placed.find(r.tenant_id);
-          if (it != st.placed.end() && it->second.state == phase::running &&
-              it->second.epoch == r.epoch)
-            it->second.valid_until = from_ns(sent_ns) + svc.cluster.lease_ttl;
-        }
+        self->state.placement.renewal_answered(renewed, from_ns(sent_ns));
         stop_expired(self, svc);
       },
       [self, svc](sweep_atom) {
@@ -446,25 +348,13 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
         find_work(self, svc, 2 * svc.cluster.sweep_interval);
         self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
       },
-      [self, svc](work_atom, std::vector<placed_tenant>& tenants) {
-        auto& st = self->state;
-        if (!svc.cluster.view->joined()) return;
-        for (auto& t : tenants) {
-          if (owner_of(svc, t.tenant_id) != self_node(svc)) continue;
-          auto it = st.placed.find(t.tenant_id);
-          if (it == st.placed.end()) {
-            st.placed[t.tenant_id];
-            acquire(self, svc, t.tenant_id);
-          } else if (it->second.state == phase::running) {
-            // Stranded work: inbound messages that never reached an actor, and bubbles whose
-            // conversation ended (a handover, a lapsed lease) between storing and queueing
-            // them. The outbox skips bubbles it already holds.
-            auto running = st.tenants.find(t.tenant_id);
-            if (running != st.tenants.end()) self->send(running->second, sweep_atom::value);
-            resume_outbox(svc, self->system(), t.tenant_id);
-          }
-        }
-      },
+      [self, svc](work_atom, std::vector<placed_tenant>& tenants) { on_work(self, svc, tenants); },
+  };
+}
+
+// Calls of the tenants' API and notices for them, wherever the tenant runs.
+caf::message_handler tenant_api_behavior(self_ptr self, const services& svc) {
+  return {
       [self, svc](admit_atom, const std::string& tenant_id) -> caf::result<double> {
         auto& st = self->state;
         auto running = st.tenants.find(tenant_id);
@@ -508,6 +398,47 @@ caf::message_handler placement_behavior(self_ptr self, const services& svc) {
       [self, svc](forwarded_atom, placement_atom) { return report(self, svc); },
       [self, svc](forwarded_atom, cluster::view_atom) { return svc.cluster.view->view(); },
   };
+}
+
+}  // namespace
+
+bool clustered(const services& svc) {
+  return svc.cluster.view != nullptr;
+}
+
+void route(self_ptr self, const services& svc, inbound_msg&& m, int32_t attempt) {
+  auto& st = self->state;
+  auto& view = *svc.cluster.view;
+  if (!view.joined()) return st.placement.hold_unjoined(std::move(m));
+  auto owner = owner_of(svc, m.tenant_id);
+  if (owner != self_node(svc)) return forward(self, svc, owner, std::move(m), attempt);
+  if (auto epoch = st.placement.running_epoch(m.tenant_id))
+    return deliver_local(self, svc, std::move(m), *epoch);
+  auto tenant_id = m.tenant_id;
+  if (st.placement.hold(tenant_id, std::move(m))) acquire(self, svc, tenant_id);
+}
+
+void on_tenant_down(self_ptr self, const services& svc, const std::string& tenant_id,
+                    const caf::error& reason) {
+  auto ended = self->state.placement.tenant_down(tenant_id);
+  if (!ended) return;
+  if (ended->was_running && reason)
+    log::get("cluster")->warn("tenant {} ended ({}); releasing its lease", tenant_id,
+                              self->system().render(reason));
+  release(self, svc, tenant_id, ended->epoch);
+}
+
+void start_placement(self_ptr self, const services& svc) {
+  self->state.placement = placement_table{svc.cluster.lease_ttl};
+  // Work other nodes forward arrives here (a restarted router registers its new handle).
+  self->send(svc.cluster.gateway, cluster::handler_atom::value, caf::actor_cast<caf::actor>(self));
+  self->send(self, view_changed_atom::value);
+  self->send(self, renew_atom::value);
+  self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
+}
+
+caf::message_handler placement_behavior(self_ptr self, const services& svc) {
+  return routing_behavior(self, svc).or_else(tenant_api_behavior(self, svc));
 }
 
 caf::actor spawn_cluster_agent(caf::actor_system& sys, services svc) {

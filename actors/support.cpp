@@ -12,6 +12,7 @@
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
 #include "messages/local.hpp"
+#include "messages/support.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/pool.hpp"
 
@@ -24,14 +25,18 @@ struct support_state {
   index_ptr index;
   bool loading = false;
   bool reload_again = false;
-  std::vector<std::pair<caf::response_promise, std::string>> waiting;  // asks before first load
+  // Asks that came while the knowledge (re)loaded.
+  std::vector<std::pair<caf::typed_response_promise<support_answer>, std::string>> waiting;
   uint64_t handled = 0;
 };
 
-using self_ptr = caf::stateful_actor<support_state>*;
-
 // Private: the knowledge could not be loaded (the agent tries again).
 using load_failed_atom = caf::atom_constant<caf::atom("loadfail")>;
+
+// The public protocol plus what the agent tells itself (a loaded index, a failed load).
+using support_impl =
+    support_actor::extend<caf::reacts_to<loaded_atom, index_ptr>, caf::reacts_to<load_failed_atom>>;
+using self_ptr = support_impl::stateful_pointer<support_state>;
 
 support_answer to_message(const responder::answer& a) {
   return support_answer{a.text, a.confidence, a.fallback, a.language, a.entry_id};
@@ -43,7 +48,7 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
     return;
   }
   self->state.loading = true;
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<support_impl>(self);
   svc.db->submit(
       [me, tenant_id](pqxx::connection& c) {
         auto index = std::make_shared<responder::knowledge_index>();
@@ -59,8 +64,8 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
 
 }  // namespace
 
-caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenant_id) {
-  return sys.spawn([svc, tenant_id](self_ptr self) -> caf::behavior {
+support_actor spawn_support(caf::actor_system& sys, services svc, std::string tenant_id) {
+  return sys.spawn([svc, tenant_id](self_ptr self) -> support_impl::behavior_type {
     load(self, svc, tenant_id);
     return {
         [self, svc](ask_atom, const std::string& question) -> caf::result<support_answer> {
@@ -71,7 +76,7 @@ caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenan
             throw std::runtime_error("fault injection: the support agent crashed");
           // While (re)loading, wait: a question asked after a knowledge write returned must see it.
           if (!st.index || st.loading) {
-            auto rp = self->make_response_promise();
+            auto rp = self->make_response_promise<support_answer>();
             st.waiting.emplace_back(rp, question);
             return rp;
           }

@@ -6,10 +6,11 @@
 #include <string>
 
 #include "actors/services.hpp"
+#include "messages/support.hpp"
 
 namespace parley::actors {
 
-/// Answers (ask_atom, std::string question) with support_answer; reloads on kb_changed_atom.
-caf::actor spawn_support(caf::actor_system& sys, services svc, std::string tenant_id);
+/// Answers (ask_atom, question) with a support_answer; reloads on kb_changed_atom.
+support_actor spawn_support(caf::actor_system& sys, services svc, std::string tenant_id);
 
 }  // namespace parley::actors

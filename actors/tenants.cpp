@@ -30,6 +30,11 @@ caf::actor lookup(caf::actor_system& sys, caf::atom_value name) {
   return caf::actor_cast<caf::actor>(sys.registry().get(name));
 }
 
+void publish(caf::actor_system& sys, caf::atom_value name, const caf::actor& handle) {
+  sys.registry().erase(name);
+  sys.registry().put(name, caf::actor_cast<caf::strong_actor_ptr>(handle));
+}
+
 namespace {
 
 using self_ptr = tenants_ptr;
@@ -88,8 +93,7 @@ void deliver_local(self_ptr self, const services& svc, inbound_msg&& m, int64_t 
 }
 
 caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
-  return sys.spawn([svc](self_ptr self) -> caf::behavior {
-    self->system().registry().put(tenants_name(), caf::actor_cast<caf::strong_actor_ptr>(self));
+  auto tenants = sys.spawn([svc](self_ptr self) -> caf::behavior {
     auto live = self->state.live;
     self->attach_functor([live](const caf::error&) {
       for (auto& [addr, t] : *live) caf::anon_send_exit(t, caf::exit_reason::user_shutdown);
@@ -166,8 +170,8 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
           me.detail = "tenants=" + std::to_string(st.tenants.size()) +
                       " active_conversations=" + std::to_string(st.active.size()) +
                       " evicted=" + std::to_string(st.evicted);
-          if (!st.placed.empty() || st.forwarded > 0 || st.received > 0)
-            me.detail += " placed=" + std::to_string(st.placed.size()) +
+          if (!st.placement.empty() || st.forwarded > 0 || st.received > 0)
+            me.detail += " placed=" + std::to_string(st.placement.size()) +
                          " forwarded=" + std::to_string(st.forwarded) +
                          " received=" + std::to_string(st.received);
           std::vector<supervision::named_child> kids;
@@ -181,6 +185,8 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
     return caf::behavior{clustered(svc) ? placement_behavior(self, svc).or_else(common)
                                         : single_node.or_else(common)};
   });
+  publish(sys, tenants_name(), tenants);
+  return tenants;
 }
 
 caf::actor spawn_placeholder(caf::actor_system& sys, std::string kind) {

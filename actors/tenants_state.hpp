@@ -3,7 +3,6 @@
 // the node-wide LRU, introspection) and placement.cpp (cluster: leases, forwarding, handover).
 // Private to parley_actors; runs on the router actor only.
 #include <caf/all.hpp>
-#include <chrono>
 #include <list>
 #include <memory>
 #include <string>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "actors/services.hpp"
+#include "logic/placement_table.hpp"
 #include "messages/conversation.hpp"
 
 namespace parley::actors {
@@ -23,15 +23,8 @@ struct lru_entry {
   bool evicting = false;
 };
 
-/// A tenant this node owns or is taking or giving up (cluster only).
-struct placement_entry {
-  enum class phase { acquiring, running, releasing };
-  phase state = phase::acquiring;
-  int64_t epoch = 0;                                  ///< the lease's fencing token while running
-  std::chrono::steady_clock::time_point valid_until;  ///< by our clock; stop before this
-  std::vector<inbound_msg> pending;  ///< held while acquiring or releasing; routed again
-  bool acquire_in_flight = false;
-};
+/// The tenants this node runs, takes or gives up, and the messages waiting on them (cluster).
+using placement_table = logic::placement_table<inbound_msg>;
 
 struct tenants_state {
   static inline const char* name = "tenants";
@@ -45,17 +38,10 @@ struct tenants_state {
   std::size_t high_water = 0;  // most active conversations since the count was last zero
   std::size_t trimmed_at = 0;  // active conversations when memory was last trimmed
   // Cluster only.
-  std::unordered_map<std::string, placement_entry> placed;
-  std::vector<inbound_msg> unjoined;  // arrived before this node knew its peers
-  uint64_t generation = 0;            // of the view last acted on
-  bool renew_in_flight = false;
+  placement_table placement;  // set up with the lease lifetime by start_placement
   uint64_t forwarded = 0;
   uint64_t received = 0;
   uint64_t forward_errors = 0;
-  // Forwards that failed, with their attempt count: routed again together, in id order (on a
-  // timer, or at once when the view changes), so a retry does not fall behind later messages.
-  std::vector<std::pair<inbound_msg, int32_t>> retrying;
-  bool retry_scheduled = false;
 };
 
 using tenants_ptr = caf::stateful_actor<tenants_state>*;

@@ -1,6 +1,6 @@
 #pragma once
 // The message path between actors: an acknowledged inbound message on its way to its
-// conversation, the support agent's answer, and outgoing bubbles for the outbox.
+// conversation, and outgoing bubbles for the outbox (the support agent's answer: support.hpp).
 #include <caf/meta/type_name.hpp>
 #include <cstdint>
 #include <string>
@@ -11,8 +11,6 @@
 
 namespace parley {
 
-using ask_atom = caf::atom_constant<caf::atom("ask")>;
-using kb_changed_atom = caf::atom_constant<caf::atom("kbchanged")>;
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using timer_atom = caf::atom_constant<caf::atom("turntimer")>;
@@ -47,21 +45,6 @@ typename Inspector::result_type inspect(Inspector& f, inbound_msg& x) {
   return f(caf::meta::type_name("parley::inbound_msg"), x.id, x.tenant_id, x.channel_id,
            x.conversation_id, x.customer, x.type, x.text, x.wamid, x.received_ms, x.media_id,
            x.media_mime, x.media_sha256, x.media_filename, x.media_voice, x.new_conversation);
-}
-
-/// What the support agent answers to a customer's turn.
-struct support_answer {
-  std::string text;
-  double confidence = 0;
-  bool fallback = true;
-  std::string language;
-  int64_t entry_id = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, support_answer& x) {
-  return f(caf::meta::type_name("parley::support_answer"), x.text, x.confidence, x.fallback,
-           x.language, x.entry_id);
 }
 
 /// One stored bubble the outbox must send (with the channel's sending details).
@@ -102,8 +85,6 @@ namespace parley {
 /// io -> tenants -> tenant: may this tenant make one more API call? Answer: seconds to wait
 /// (0 = allowed).
 using admit_atom = caf::atom_constant<caf::atom("admit")>;
-/// io -> tenants -> tenant: the tenant's settings changed (or it was deleted): reload.
-using changed_atom = caf::atom_constant<caf::atom("tchanged")>;
 /// tenant -> itself: its settings, loaded from PostgreSQL.
 using settings_atom = caf::atom_constant<caf::atom("settings")>;
 }  // namespace parley

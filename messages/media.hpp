@@ -2,8 +2,12 @@
 // A media message to fetch, verify, store and describe (conversation -> tenant -> media agent).
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <string>
+
+#include "messages/introspection.hpp"
 
 namespace parley {
 
@@ -26,5 +30,10 @@ typename Inspector::result_type inspect(Inspector& f, media_job& x) {
   return f(caf::meta::type_name("parley::media_job"), x.message_id, x.tenant_id, x.channel_id,
            x.type, x.media_id, x.mime_type, x.sha256, x.filename, x.voice);
 }
+
+/// A tenant's media agent: fetches, verifies, stores and describes one media message; the
+/// answer is the description that joins the turn's text.
+using media_actor = caf::typed_actor<caf::replies_to<media_atom, media_job>::with<std::string>,
+                                     caf::replies_to<info_atom>::with<child_info>>;
 
 }  // namespace parley

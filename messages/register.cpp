@@ -6,6 +6,7 @@
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
+#include "messages/support.hpp"
 #include "messages/media.hpp"
 
 namespace parley {

@@ -5,21 +5,21 @@
 #include <algorithm>
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
-#include <set>
 #include <unordered_map>
 
-#include "actors/conversation/conversation_logic.hpp"
 #include "actors/convert.hpp"
 #include "common/clock.hpp"
 #include "io/json_writer.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
 #include "io/whatsapp.hpp"
+#include "logic/conversation_logic.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "messages/local.hpp"
 #include "messages/media.hpp"
+#include "messages/support.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
 #include "persistence/reply_writer.hpp"
@@ -33,8 +33,7 @@ struct ctx {
   caf::actor tenant;
   std::string tenant_id;
   std::string conversation_id;
-  std::set<int64_t> poison;
-  std::string poison_error;
+  std::string poison_error;  // why earlier instances crashed, for dead-lettered messages
 };
 
 struct conversation_state {
@@ -42,11 +41,9 @@ struct conversation_state {
   // Who we are, once per actor: handlers and continuations refer to it (a copy in each of them
   // cost ~5 KB per conversation, with 100,000 of them on a node).
   ctx c;
-  std::unique_ptr<conversation::conversation_logic> logic;
-  bool draining = false;  // the tenant asked us to stop once idle
+  std::unique_ptr<logic::conversation_logic> logic;
   uint64_t handled = 0;
   uint64_t turns = 0;
-  int64_t last_activity_ms = 0;  // customer or turn activity; introspection does not count
   std::chrono::steady_clock::time_point spawned = std::chrono::steady_clock::now();
   // From the snapshot: escalation needs the conversation's length and the tenant's handoff.
   int customer_turns = 0;
@@ -60,7 +57,7 @@ struct conversation_state {
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
 
-void act(self_ptr self, const ctx& c, conversation::action a);
+void act(self_ptr self, const ctx& c, logic::conversation_action a);
 
 // Tells the tenant how many messages we hold, so it can apply backpressure.
 void report_load(self_ptr self, const ctx& c) {
@@ -69,8 +66,7 @@ void report_load(self_ptr self, const ctx& c) {
 }
 
 void maybe_quit(self_ptr self) {
-  auto& l = *self->state.logic;
-  if (self->state.draining && !l.busy() && l.queued() == 0) self->quit();
+  if (self->state.logic->finished()) self->quit();
 }
 
 void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
@@ -104,7 +100,7 @@ void dead_letter(const ctx& c, std::vector<int64_t> ids) {
       });
 }
 
-persistence::reply_plan plan_for(const ctx& c, const conversation::turn& t) {
+persistence::reply_plan plan_for(const ctx& c, const logic::turn& t) {
   persistence::reply_plan plan;
   plan.tenant_id = c.tenant_id;
   plan.conversation_id = c.conversation_id;
@@ -121,8 +117,7 @@ void fail_turn(self_ptr self, const caf::error& err) {
 }
 
 // The answer is ready; the escalation agent decides whether a person takes over instead.
-void decide(self_ptr self, const ctx& c, const conversation::turn& t,
-            const support_answer& answer) {
+void decide(self_ptr self, const ctx& c, const logic::turn& t, const support_answer& answer) {
   auto turns = static_cast<int32_t>(self->state.customer_turns + 1);
   self->request(c.tenant, std::chrono::seconds{10}, score_atom::value, t.text, answer.confidence,
                 answer.fallback, turns)
@@ -133,9 +128,10 @@ void decide(self_ptr self, const ctx& c, const conversation::turn& t,
             plan.confidence = answer.confidence;
             plan.fallback = answer.fallback;
             st.pending_verdict = v;
-            if (v.escalate && !st.handoff_message.empty()) {
+            auto reply = logic::answer_or_handoff(v.escalate, st.handoff_message, answer.text);
+            plan.bubbles = io::whatsapp::split_bubbles(*reply.text);
+            if (reply.handoff) {
               plan.escalate = true;
-              plan.bubbles = io::whatsapp::split_bubbles(st.handoff_message);
               plan.handoff_hours = st.handoff_hours;
               plan.priority = v.priority;
               plan.department = v.department;
@@ -143,15 +139,13 @@ void decide(self_ptr self, const ctx& c, const conversation::turn& t,
               w.begin_object().field("score", v.score).field("priority", v.priority);
               w.field("department", v.department).key("reasons").raw(v.reasons_json).end_object();
               plan.escalation_json = w.take();
-            } else {
-              plan.bubbles = io::whatsapp::split_bubbles(answer.text);
             }
             store(self, c, std::move(plan));
           },
           [self](const caf::error& err) { fail_turn(self, err); });
 }
 
-void answer(self_ptr self, const ctx& c, const conversation::turn& t, const std::string& question) {
+void answer(self_ptr self, const ctx& c, const logic::turn& t, const std::string& question) {
   self->request(c.tenant, std::chrono::seconds{10}, ask_atom::value, question)
       .then([self, &c, t](const support_answer& a) { decide(self, c, t, a); },
             [self](const caf::error& err) { fail_turn(self, err); });
@@ -159,7 +153,7 @@ void answer(self_ptr self, const ctx& c, const conversation::turn& t, const std:
 
 // Media first, in order: the media agent fetches and describes each one (other conversations
 // go on meanwhile); the descriptions join the turn's text before it is answered.
-void describe_media_then_answer(self_ptr self, const ctx& c, const conversation::turn& t) {
+void describe_media_then_answer(self_ptr self, const ctx& c, const logic::turn& t) {
   std::vector<media_job> jobs;
   for (const auto& m : t.messages) {
     auto it = self->state.media.find(m.id);
@@ -188,7 +182,7 @@ void describe_media_then_answer(self_ptr self, const ctx& c, const conversation:
   }
 }
 
-void run_turn(self_ptr self, const ctx& c, conversation::turn t) {
+void run_turn(self_ptr self, const ctx& c, logic::turn t) {
   ++self->state.turns;
   self->state.turn_acked_ms = t.messages.empty() ? 0 : t.messages.back().arrived_ms;
   self->send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
@@ -206,17 +200,17 @@ void remember_media(self_ptr self, const ctx& c, int64_t id, const std::string& 
       media_job{id, c.tenant_id, channel_id, type, media_id, mime, sha, filename, voice};
 }
 
-void act(self_ptr self, const ctx& c, conversation::action a) {
+void act(self_ptr self, const ctx& c, logic::conversation_action a) {
   switch (a.what) {
-    case conversation::action::none:
+    case logic::conversation_action::none:
       break;
-    case conversation::action::arm_timer: {
+    case logic::conversation_action::arm_timer: {
       auto delay = std::max<int64_t>(0, a.timer_at_ms - common::unix_ms());
       self->delayed_send(self, std::chrono::milliseconds{delay}, timer_atom::value,
                          static_cast<uint64_t>(a.timer_token));
       break;
     }
-    case conversation::action::start_turn:
+    case logic::conversation_action::start_turn:
       run_turn(self, c, std::move(a.next));
       break;
   }
@@ -227,21 +221,17 @@ void on_inbound(self_ptr self, const ctx& c, const inbound_msg& m) {
   if (self->state.customer.empty()) self->state.customer = m.customer;
   remember_media(self, c, m.id, m.type, m.media_id, m.media_mime, m.media_sha256, m.media_filename,
                  m.media_voice, m.channel_id);
-  self->state.last_activity_ms = common::unix_ms();
-  if (c.poison.count(m.id) != 0) {
-    dead_letter(c, {m.id});
-    return report_load(self, c);
-  }
   auto a = self->state.logic->on_message(
-      conversation::incoming{m.id, m.type, m.text, m.wamid,
-                             m.received_ms ? m.received_ms : common::unix_ms()},
+      logic::incoming{m.id, m.type, m.text, m.wamid,
+                      m.received_ms ? m.received_ms : common::unix_ms()},
       common::unix_ms());
-  if (a.ignored) report_load(self, c);
+  if (a.dead_letter) dead_letter(c, {m.id});
+  if (a.ignored || a.dead_letter) report_load(self, c);
   act(self, c, std::move(a));
 }
 
 void on_loaded(self_ptr self, const ctx& c, const persistence::conversation_snapshot& snap) {
-  std::vector<conversation::context_line> lines;
+  std::vector<logic::context_line> lines;
   for (const auto& l : snap.context) lines.push_back({l.direction == "in", l.text});
   auto& logic = *self->state.logic;
   self->state.customer_turns = snap.customer_turns;
@@ -252,14 +242,13 @@ void on_loaded(self_ptr self, const ctx& c, const persistence::conversation_snap
   std::vector<int64_t> poisoned;
   // Messages acknowledged while no instance ran (or before a crash) come first.
   for (const auto& s : snap.unprocessed) {
-    if (c.poison.count(s.id) != 0) {
+    auto a = logic.on_message(logic::incoming{s.id, s.type, s.text, s.wamid, common::unix_ms()},
+                              common::unix_ms());
+    if (a.dead_letter)
       poisoned.push_back(s.id);
-      continue;
-    }
-    remember_media(self, c, s.id, s.type, s.media_id, s.media_mime, s.media_sha256,
-                   s.media_filename, s.media_voice, s.channel_id);
-    logic.on_message(conversation::incoming{s.id, s.type, s.text, s.wamid, common::unix_ms()},
-                     common::unix_ms());
+    else
+      remember_media(self, c, s.id, s.type, s.media_id, s.media_mime, s.media_sha256,
+                     s.media_filename, s.media_voice, s.channel_id);
   }
   dead_letter(c, std::move(poisoned));
   act(self, c, logic.on_loaded(snap.override_until_ms, std::move(lines), common::unix_ms()));
@@ -270,7 +259,7 @@ child_info describe(self_ptr self, const ctx& c) {
   child_info me;
   me.name = "conv/" + c.conversation_id;
   me.kind = "conversation";
-  me.state = self->state.draining ? "passivating" : l.loaded() ? "running" : "loading";
+  me.state = l.draining() ? "passivating" : l.loaded() ? "running" : "loading";
   me.mailbox = self->mailbox().size();
   me.handled = self->state.handled;
   me.detail = "context=" + std::to_string(l.context().size()) +
@@ -314,7 +303,6 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
           if (auto outbox = lookup(self->system(), outbox_name()))
             self->send(outbox, send_atom::value, std::move(out));
         }
-        self->state.last_activity_ms = common::unix_ms();
         ++self->state.customer_turns;
         if (outcome->escalated)
           self->send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
@@ -336,22 +324,15 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
         act(self, c, self->state.logic->on_turn_failed(common::unix_ms()));
       },
       [self](shutdown_atom) {
-        self->state.draining = true;
+        self->state.logic->drain();
         maybe_quit(self);
       },
       [self, &c](info_atom) { return describe(self, c); },
       [self, &c](idle_atom) {
-        // Only customer and turn activity counts: a console polling /v1/actors must not keep
-        // conversations alive.
-        auto idle = c.svc.conversation_idle.count();
-        auto quiet = common::unix_ms() - self->state.last_activity_ms;
-        auto& l = *self->state.logic;
-        if (quiet >= idle && !l.busy() && l.queued() == 0 && !self->state.draining) {
-          self->send(c.tenant, passivate_atom::value, c.conversation_id);
-          return;
-        }
-        self->delayed_send(self, std::chrono::milliseconds{std::max<int64_t>(idle - quiet, 10)},
-                           idle_atom::value);
+        auto v =
+            self->state.logic->on_idle_check(common::unix_ms(), c.svc.conversation_idle.count());
+        if (v.passivate) return self->send(c.tenant, passivate_atom::value, c.conversation_id);
+        self->delayed_send(self, std::chrono::milliseconds{v.check_again_in_ms}, idle_atom::value);
       },
   };
 }
@@ -362,13 +343,10 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
                               std::string tenant_id, std::string conversation_id,
                               std::vector<int64_t> poison, std::string poison_error,
                               std::optional<new_conversation> fresh) {
-  ctx c{svc,
-        std::move(tenant),
-        std::move(tenant_id),
-        std::move(conversation_id),
-        std::set<int64_t>(poison.begin(), poison.end()),
+  ctx c{svc, std::move(tenant), std::move(tenant_id), std::move(conversation_id),
         std::move(poison_error)};
-  return sys.spawn([init = std::move(c), fresh](self_ptr self) mutable -> caf::behavior {
+  return sys.spawn([init = std::move(c), poison = std::move(poison),
+                    fresh](self_ptr self) mutable -> caf::behavior {
     self->state.c = std::move(init);
     const ctx& c = self->state.c;  // the handlers below refer to it, never copy it
     // Keep the exception text in the exit reason (CAF drops it by default).
@@ -381,9 +359,9 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
         return caf::make_error(caf::sec::runtime_error, "unknown exception");
       }
     });
-    self->state.logic = std::make_unique<conversation::conversation_logic>(
-        conversation::logic_settings{c.svc.buffer_window, c.svc.context_size});
-    self->state.last_activity_ms = common::unix_ms();
+    self->state.logic = std::make_unique<logic::conversation_logic>(
+        logic::conversation_settings{c.svc.buffer_window, c.svc.context_size}, std::move(poison),
+        common::unix_ms());
     self->delayed_send(self, c.svc.conversation_idle, idle_atom::value);
     if (fresh) {
       // Created a moment ago by the intake of the message that starts us: the snapshot is

@@ -36,7 +36,13 @@ struct escalation_state {
   uint64_t notify_failed = 0;
 };
 
-using self_ptr = caf::stateful_actor<escalation_state>*;
+// The public protocol plus what the agent tells itself: a notification's HTTP status, its
+// retry, the tenant's notification settings loaded.
+using escalation_impl =
+    escalation_actor::extend<caf::reacts_to<notified_atom, int32_t, std::string, int32_t>,
+                             caf::reacts_to<retry_atom, std::string, int32_t>,
+                             caf::reacts_to<loaded_atom, std::string, std::string>>;
+using self_ptr = escalation_impl::stateful_pointer<escalation_state>;
 
 escalation_verdict to_verdict(const escalation::decision& d) {
   escalation_verdict v;
@@ -66,7 +72,7 @@ std::string now_iso() {
 }
 
 void load(self_ptr self, const services& svc, const std::string& tenant_id) {
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<escalation_impl>(self);
   svc.db->submit(
       [me, tenant_id](pqxx::connection& c) {
         auto t = persistence::find_tenant(c, tenant_id, tenant_id);
@@ -89,7 +95,7 @@ void post(self_ptr self, const services& svc, std::string body, int attempt) {
     req.headers.emplace_back("X-Parley-Signature", io::sign_body(st.notify_secret, body));
   req.body = body;
   req.timeout = svc.outbox.send_timeout;
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<escalation_impl>(self);
   svc.http->request(std::move(req), [me, body, attempt](io::client_response res) {
     caf::anon_send(me, notified_atom::value, static_cast<int32_t>(res.status), body, attempt);
   });
@@ -97,8 +103,8 @@ void post(self_ptr self, const services& svc, std::string body, int attempt) {
 
 }  // namespace
 
-caf::actor spawn_escalation(caf::actor_system& sys, services svc, std::string tenant_id) {
-  return sys.spawn([svc, tenant_id](self_ptr self) -> caf::behavior {
+escalation_actor spawn_escalation(caf::actor_system& sys, services svc, std::string tenant_id) {
+  return sys.spawn([svc, tenant_id](self_ptr self) -> escalation_impl::behavior_type {
     load(self, svc, tenant_id);
     return {
         [self](score_atom, const std::string& text, double confidence, bool fallback,

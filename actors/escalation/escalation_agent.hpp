@@ -7,9 +7,10 @@
 #include <string>
 
 #include "actors/services.hpp"
+#include "messages/escalation.hpp"
 
 namespace parley::actors {
 
-caf::actor spawn_escalation(caf::actor_system& sys, services svc, std::string tenant_id);
+escalation_actor spawn_escalation(caf::actor_system& sys, services svc, std::string tenant_id);
 
 }  // namespace parley::actors

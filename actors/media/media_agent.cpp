@@ -36,10 +36,12 @@ struct media_state {
   uint64_t failed = 0;
 };
 
-using self_ptr = caf::stateful_actor<media_state>*;
+// The public protocol plus the pipeline's result, which the agent sends itself.
+using media_impl = media_actor::extend<caf::reacts_to<media_done_atom, uint64_t, media_result_ptr>>;
+using self_ptr = media_impl::stateful_pointer<media_state>;
 
 // On a pool thread: the channel's sending details (opened) and the pipeline's request.
-void start(const services& svc, caf::actor me, uint64_t seq, media_job job) {
+void start(const services& svc, media_impl me, uint64_t seq, media_job job) {
   svc.db->submit(
       [svc, me, seq, job](pqxx::connection& c) {
         media::media_request r;
@@ -95,8 +97,8 @@ void record(const services& svc, const media_job& job, const media::media_result
 
 }  // namespace
 
-caf::actor spawn_media_agent(caf::actor_system& sys, services svc, std::string tenant_id) {
-  return sys.spawn([svc, tenant_id](self_ptr self) -> caf::behavior {
+media_actor spawn_media_agent(caf::actor_system& sys, services svc, std::string tenant_id) {
+  return sys.spawn([svc, tenant_id](self_ptr self) -> media_impl::behavior_type {
     auto jobs = std::make_shared<std::unordered_map<uint64_t, media_job>>();
     return {
         [self, svc, jobs](media_atom, const media_job& job) -> caf::result<std::string> {
@@ -106,7 +108,7 @@ caf::actor spawn_media_agent(caf::actor_system& sys, services svc, std::string t
           auto rp = self->make_response_promise<std::string>();
           self->state.waiting.emplace(seq, rp);
           (*jobs)[seq] = job;
-          start(svc, caf::actor_cast<caf::actor>(self), seq, job);
+          start(svc, caf::actor_cast<media_impl>(self), seq, job);
           return rp;
         },
         [self, svc, jobs](media_done_atom, uint64_t seq, const media_result_ptr& r) {

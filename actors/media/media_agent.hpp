@@ -8,10 +8,11 @@
 #include <string>
 
 #include "actors/services.hpp"
+#include "messages/media.hpp"
 
 namespace parley::actors {
 
 /// Answers (media_atom, media_job) with std::string (the description).
-caf::actor spawn_media_agent(caf::actor_system& sys, services svc, std::string tenant_id);
+media_actor spawn_media_agent(caf::actor_system& sys, services svc, std::string tenant_id);
 
 }  // namespace parley::actors

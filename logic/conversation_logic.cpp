@@ -1,22 +1,46 @@
-#include "actors/conversation/conversation_logic.hpp"
+#include "logic/conversation_logic.hpp"
 
 #include <algorithm>
 #include <iterator>
 
-namespace parley::conversation {
+namespace parley::logic {
 
-conversation_logic::conversation_logic(logic_settings s) : settings_(s) {}
+reply_choice answer_or_handoff(bool escalate, const std::string& handoff_message,
+                               const std::string& answer) {
+  // A tenant without a handoff message has nobody to hand over to: the answer stands.
+  if (escalate && !handoff_message.empty()) return {true, &handoff_message};
+  return {false, &answer};
+}
 
-action conversation_logic::on_loaded(int64_t override_until_ms, std::vector<context_line> context,
-                                     int64_t now_ms) {
+conversation_logic::conversation_logic(conversation_settings s, std::vector<int64_t> poison,
+                                       int64_t now_ms)
+    : settings_(s), last_activity_ms_(now_ms), poison_(std::move(poison)) {
+  std::sort(poison_.begin(), poison_.end());
+}
+
+idle_verdict conversation_logic::on_idle_check(int64_t now_ms, int64_t idle_ms) const {
+  auto quiet = now_ms - last_activity_ms_;
+  if (quiet >= idle_ms && !busy_ && pending_.empty() && !draining_) return {true, 0};
+  return {false, std::max<int64_t>(idle_ms - quiet, 10)};
+}
+
+conversation_action conversation_logic::on_loaded(int64_t override_until_ms,
+                                                  std::vector<context_line> context,
+                                                  int64_t now_ms) {
   loaded_ = true;
   override_until_ms_ = override_until_ms;
   for (auto& line : context) remember(std::move(line));
   return schedule(now_ms);
 }
 
-action conversation_logic::on_message(incoming m, int64_t now_ms) {
-  action ignored;
+conversation_action conversation_logic::on_message(incoming m, int64_t now_ms) {
+  last_activity_ms_ = now_ms;
+  if (std::binary_search(poison_.begin(), poison_.end(), m.id)) {
+    conversation_action a;
+    a.dead_letter = true;
+    return a;
+  }
+  conversation_action ignored;
   ignored.ignored = true;
   if (taken(m.id)) return ignored;  // answered already (a replay or a duplicate route)
   auto pos = std::lower_bound(pending_.begin(), pending_.end(), m.id,
@@ -26,11 +50,11 @@ action conversation_logic::on_message(incoming m, int64_t now_ms) {
   return schedule(now_ms);
 }
 
-action conversation_logic::on_timer(uint64_t token, int64_t now_ms) {
+conversation_action conversation_logic::on_timer(uint64_t token, int64_t now_ms) {
   if (token != token_ || busy_ || !loaded_ || pending_.empty()) return {};
   if (now_ms < deadline_ms_) {
-    action a;
-    a.what = action::arm_timer;
+    conversation_action a;
+    a.what = conversation_action::arm_timer;
     a.timer_at_ms = deadline_ms_;
     a.timer_token = token_;
     return a;
@@ -38,9 +62,11 @@ action conversation_logic::on_timer(uint64_t token, int64_t now_ms) {
   return begin_turn(now_ms);
 }
 
-action conversation_logic::on_turn_done(const std::vector<std::string>& replies, int64_t now_ms) {
+conversation_action conversation_logic::on_turn_done(const std::vector<std::string>& replies,
+                                                     int64_t now_ms) {
   if (!busy_) return {};
   busy_ = false;
+  last_activity_ms_ = now_ms;
   for (const auto& m : current_.messages)
     if (!m.text.empty()) remember(context_line{true, m.text});
   for (const auto& r : replies) remember(context_line{false, r});
@@ -48,7 +74,7 @@ action conversation_logic::on_turn_done(const std::vector<std::string>& replies,
   return schedule(now_ms);
 }
 
-action conversation_logic::on_turn_failed(int64_t now_ms) {
+conversation_action conversation_logic::on_turn_failed(int64_t now_ms) {
   if (!busy_) return {};
   busy_ = false;
   // Put the turn back in front, in order, and let it be taken again.
@@ -64,7 +90,7 @@ bool conversation_logic::taken(int64_t id) const {
   return std::find(taken_.rbegin(), taken_.rend(), id) != taken_.rend();
 }
 
-action conversation_logic::schedule(int64_t now_ms) {
+conversation_action conversation_logic::schedule(int64_t now_ms) {
   if (!loaded_ || busy_ || pending_.empty()) return {};
   auto window = settings_.buffer_window.count();
   if (window <= 0) return begin_turn(now_ms);
@@ -72,14 +98,14 @@ action conversation_logic::schedule(int64_t now_ms) {
   int64_t last = pending_.back().arrived_ms;
   deadline_ms_ = std::min(last + window, first + 3 * window);
   if (now_ms >= deadline_ms_) return begin_turn(now_ms);
-  action a;
-  a.what = action::arm_timer;
+  conversation_action a;
+  a.what = conversation_action::arm_timer;
   a.timer_at_ms = deadline_ms_;
   a.timer_token = ++token_;
   return a;
 }
 
-action conversation_logic::begin_turn(int64_t now_ms) {
+conversation_action conversation_logic::begin_turn(int64_t now_ms) {
   busy_ = true;
   ++token_;  // any armed timer is now stale
   current_ = turn{};
@@ -98,8 +124,8 @@ action conversation_logic::begin_turn(int64_t now_ms) {
   for (const auto& m : current_.messages) taken_.push_back(m.id);
   // Keep the latest 512 to 1,024 ids: trimmed in halves, not one id per turn.
   if (taken_.size() > 1024) taken_.erase(taken_.begin(), taken_.end() - 512);
-  action a;
-  a.what = action::start_turn;
+  conversation_action a;
+  a.what = conversation_action::start_turn;
   a.next = current_;
   return a;
 }
@@ -111,4 +137,4 @@ void conversation_logic::remember(context_line line) {
                    context_.end() - static_cast<std::ptrdiff_t>(settings_.context_size));
 }
 
-}  // namespace parley::conversation
+}  // namespace parley::logic

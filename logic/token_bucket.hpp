@@ -6,7 +6,7 @@
 // the bucket is pure and deterministic in tests. It starts full; the first call fixes the time
 // origin. Time going backwards (a caller mixing clocks) is ignored: it neither refills nor
 // drains. Not thread-safe: guard each bucket with the owner's lock or keep it inside an actor.
-namespace parley::io::security {
+namespace parley::logic {
 
 class token_bucket {
  public:
@@ -37,4 +37,4 @@ class token_bucket {
   bool started_ = false;
 };
 
-}  // namespace parley::io::security
+}  // namespace parley::logic

@@ -1,10 +1,10 @@
-#include "io/security/token_bucket.hpp"
+#include "logic/token_bucket.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-namespace parley::io::security {
+namespace parley::logic {
 namespace {
 
 // Refill is computed in floating point: 0.1 s at 10/s may come out as 0.9999999999999998 tokens.
@@ -45,4 +45,4 @@ double token_bucket::retry_after(double now_s, double n) const {
   return (n - have) / rate_;
 }
 
-}  // namespace parley::io::security
+}  // namespace parley::logic

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <caf/all.hpp>
 #include <optional>
 #include <pqxx/pqxx>
@@ -45,8 +46,31 @@ struct outbox_state {
 
 using self_ptr = caf::stateful_actor<outbox_state>*;
 
+// Test-only fault switch (parley.fault-injection): the first bubble answering a message whose
+// wamid contains "#outbox-down" crashes the outbox, once per process.
+void maybe_crash(const services& svc, const outbound_msg& m) {
+  static std::atomic<bool> crashed{false};
+  if (svc.fault_injection && m.reply_to.find("#outbox-down") != std::string::npos &&
+      !crashed.exchange(true))
+    throw std::runtime_error("fault injection: the outbox crashed");
+}
+
+// A restarted outbox lost the bubbles its predecessor held: they are pending in the database.
+void reload_pending(self_ptr self, const services& svc) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  svc.db->submit(
+      [me](pqxx::connection& c) {
+        auto pending = persistence::pending_outbox(c);
+        if (!pending.empty()) caf::anon_send(me, requeue_atom::value, std::move(pending));
+      },
+      [](const persistence::db_failure& why) {
+        log::get("actors")->error("outbox: cannot reload pending bubbles: {}", why.what());
+      });
+}
+
 void start_send(self_ptr self, const services& svc, const std::string& conv) {
   auto& m = *self->state.queue->head(conv);
+  maybe_crash(svc, m);
   io::client_request req;
   req.method = "POST";
   req.url = m.api_base_url + "/" + m.api_version + "/" + m.phone_number_id + "/messages";
@@ -128,9 +152,9 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
 
 }  // namespace
 
-caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
-  return sys.spawn([svc](self_ptr self) -> caf::behavior {
-    self->system().registry().put(outbox_name(), caf::actor_cast<caf::strong_actor_ptr>(self));
+caf::actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) {
+  auto outbox = sys.spawn([svc, restarted](self_ptr self) -> caf::behavior {
+    if (restarted) reload_pending(self, svc);
     auto& st = self->state;
     st.sent = &svc.metrics->get_counter("parley_replies_sent_total",
                                         "Bubbles accepted by the channel API.");
@@ -180,6 +204,8 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc) {
         [self](count_atom) { return static_cast<uint64_t>(self->state.queue->pending()); },
     };
   });
+  publish(sys, outbox_name(), outbox);
+  return outbox;
 }
 
 }  // namespace parley::actors

@@ -82,8 +82,11 @@ caf::atom_value outbox_name();
 caf::atom_value tenants_name();
 
 /// The outbox: sends stored bubbles in order per conversation, retries, dead-letters.
-caf::actor spawn_outbox(caf::actor_system& sys, services svc);
+/// Registered under outbox_name() before it returns. `restarted`: it replaces one that crashed,
+/// and reads the bubbles that one held (pending in the database) again.
+caf::actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted = false);
 /// The tenants router: spawns tenant subtrees on demand and forwards inbound messages.
+/// Registered under tenants_name() before it returns.
 caf::actor spawn_tenants(caf::actor_system& sys, services svc);
 
 /// The "cluster" child of the node's tree: reports this node's view of the cluster in the
@@ -96,5 +99,9 @@ caf::actor spawn_placeholder(caf::actor_system& sys, std::string kind);
 
 /// Current handle of a registered actor (invalid when it is not running).
 caf::actor lookup(caf::actor_system& sys, caf::atom_value name);
+/// Registers `handle` under `name`, replacing an earlier instance: CAF 0.17.6's registry keeps
+/// the first entry under a name and never drops a dead one, so after a restart lookup() would
+/// keep returning the dead actor.
+void publish(caf::actor_system& sys, caf::atom_value name, const caf::actor& handle);
 
 }  // namespace parley::actors

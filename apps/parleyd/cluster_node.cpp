@@ -7,6 +7,7 @@
 #include <future>
 #include <pqxx/pqxx>
 
+#include "apps/parleyd/actor_bridge.hpp"
 #include "io/logging.hpp"
 #include "messages/cluster.hpp"
 #include "persistence/lease_store.hpp"
@@ -130,7 +131,7 @@ void cluster_node::fill(actors::services& svc) {
   svc.cluster.lease_ttl = duration_cast<milliseconds>(cfg_.cluster_lease_ttl);
 }
 
-io::cluster_deps cluster_node::routes(caf::actor_system* const* system) const {
+io::cluster_deps cluster_node::routes(const bridge_slot& slot) const {
   io::cluster_deps d;
   d.self = cfg_.node;
   d.clustered = enabled_;
@@ -154,9 +155,10 @@ io::cluster_deps cluster_node::routes(caf::actor_system* const* system) const {
     return view ? view->owner_of(tenant_id) : cfg_.node;
   };
   // The gateway starts after the routes are made: read it when asked.
-  d.gather = [this, system, nodes](auto done) {
-    if (!gateway_ || !*system) return done({});
-    gather_reports(**system, gateway_, nodes, std::move(done));
+  d.gather = [this, &slot, nodes](auto done) {
+    auto* bridge = slot.get();
+    if (!gateway_ || !bridge) return done({});
+    gather_reports(bridge->system(), gateway_, nodes, std::move(done));
   };
   if (enabled_ && cfg_.fault_injection)
     d.isolate = [this](bool on) {

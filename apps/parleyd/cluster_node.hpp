@@ -3,8 +3,8 @@
 // gateway to the other nodes, a database connection of its own for leases, and what the HTTP
 // routes and actors need of them. Inert on a single node.
 //
-// Owned by run_node on parleyd's main thread: constructed before the actor system, started
-// once it runs, stopped before it is destroyed. The view is read from any thread.
+// Owned by the node (node.hpp) on parleyd's main thread: constructed before the actor system,
+// started once it runs, stopped before it is destroyed. The view is read from any thread.
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <memory>
@@ -19,6 +19,7 @@
 namespace parley {
 
 class node_config;
+class bridge_slot;
 
 class cluster_node {
  public:
@@ -31,8 +32,8 @@ class cluster_node {
   std::string start(caf::actor_system& sys);
   /// What the actors need (services::cluster).
   void fill(actors::services& svc);
-  /// For the HTTP routes; `system` is set while the actor system runs.
-  io::cluster_deps routes(caf::actor_system* const* system) const;
+  /// For the HTTP routes; they reach the actor system through `slot`, which must outlive them.
+  io::cluster_deps routes(const bridge_slot& slot) const;
   /// True on a single node; in a cluster, once every peer was heard from or given up on.
   [[nodiscard]] bool joined() const;
   /// On shutdown, after the tenants stopped: hands this node's leases back at once (so the

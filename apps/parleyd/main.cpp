@@ -1,5 +1,6 @@
 // parleyd: one node of a parley cluster. See README.md and cluster.conf.
 #include <malloc.h>
+
 #include <csignal>
 #include <iostream>
 

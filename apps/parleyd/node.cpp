@@ -1,52 +1,28 @@
 #include "apps/parleyd/node.hpp"
 
-#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <caf/actor_system.hpp>
 #include <caf/all.hpp>
+#include <chrono>
 #include <csignal>
-#include <fstream>
+#include <functional>
 #include <future>
-#include <memory>
-#include <optional>
-#include <pqxx/pqxx>
-#include <sstream>
-#include <system_error>
-#include <thread>
+#include <utility>
+#include <vector>
 
-#include "actors/convert.hpp"
-#include "actors/media/media_pipeline.hpp"
-#include "actors/services.hpp"
-#include "apps/parleyd/cluster_node.hpp"
-#include "common/codec.hpp"
+#include "apps/parleyd/node_settings.hpp"
+#include "apps/parleyd/startup_tasks.hpp"
 #include "io/actor_routes.hpp"
 #include "io/admin_routes.hpp"
 #include "io/api_context.hpp"
-#include "io/channel_directory.hpp"
 #include "io/cluster_routes.hpp"
 #include "io/health_routes.hpp"
-#include "io/http_client.hpp"
-#include "io/http_server.hpp"
 #include "io/logging.hpp"
-#include "io/metrics.hpp"
-#include "io/origin_directory.hpp"
-#include "io/router.hpp"
-#include "io/security/secret_box.hpp"
+#include "io/security/signing_key.hpp"
 #include "io/webhook_routes.hpp"
-#include "messages/conversation.hpp"
-#include "messages/escalation.hpp"
-#include "messages/introspection.hpp"
-#include "persistence/admin_store.hpp"
-#include "persistence/conversation_store.hpp"
 #include "persistence/db_error.hpp"
-#include "persistence/inbox_writer.hpp"
-#include "persistence/migrator.hpp"
-#include "persistence/pool.hpp"
-#include "persistence/reply_writer.hpp"
-#include "persistence/send_log.hpp"
+#include "persistence/node_store.hpp"
 #include "supervisors/node_config.hpp"
 #include "supervisors/supervisor.hpp"
 
@@ -54,240 +30,123 @@ namespace parley {
 
 namespace {
 
-int wait_for_stop_signal() {
+/// Spawns a well-known child; `restarted`: it replaces one that crashed.
+using spawn_fn = std::function<caf::actor(caf::actor_system&, bool restarted)>;
+
+// A child the node and its siblings find in the registry: its spawn function registers it
+// before returning, so once `first_spawn` is fulfilled the name resolves, and the node waits
+// on a future instead of polling the registry.
+supervision::child_spec well_known(std::string name, spawn_fn spawn,
+                                   std::shared_ptr<std::promise<void>> first_spawn) {
+  auto waiting = std::make_shared<bool>(true);  // only touched by the supervisor
+  auto start = [spawn = std::move(spawn), first_spawn, waiting](caf::actor_system& sys) {
+    bool first = std::exchange(*waiting, false);
+    auto handle = spawn(sys, !first);
+    if (first) first_spawn->set_value();
+    return handle;
+  };
+  return {std::move(name), supervision::restart_type::permanent, std::move(start)};
+}
+
+std::function<caf::actor(caf::actor_system&)> placeholder(const char* kind) {
+  return [kind](caf::actor_system& sys) { return actors::spawn_placeholder(sys, kind); };
+}
+
+}  // namespace
+
+node::node(node_config& cfg) : cfg_(cfg) {}
+
+node::~node() {
+  stop();
+}
+
+int node::start() {
+  start_logging_and_metrics();
+  start_storage();
+  if (!open_secrets()) return exit_bad_config;
+  start_services();
+  add_health_routes();
+  add_api_routes();
+  if (!start_http()) return exit_bind_failed;
+  if (!prepare_database()) return exit_database_failed;
+  if (!start_actors()) return exit_bind_failed;
+  open_intake();
+  return exit_ok;
+}
+
+void node::stop() {
+  stops_.run();
+}
+
+void node::wait_for_stop_signal() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   int sig = 0;
   sigwait(&set, &sig);
-  return sig;
+  log_->info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
-// Applies migrations, retrying while the database is unreachable, up to the startup timeout.
-// Returns an empty string on success.
-std::string migrate_with_retry(persistence::db_pool& pool, const node_config& cfg,
-                               spdlog::logger& log) {
-  auto deadline = std::chrono::steady_clock::now() + cfg.database_startup_timeout;
-  auto apply = [&log](pqxx::connection& conn) {
-    auto report = persistence::migrate(conn, persistence::embedded_migrations());
-    for (auto v : report.applied) log.info("applied migration {}", v);
-    log.info("database schema at version {}", report.current);
-  };
-  for (int attempt = 1;; ++attempt) {
-    std::optional<persistence::db_failure> failure;
-    if (!cfg.database_migration_url.empty()) {
-      // The owner's connection, only for this; startup may block the main thread.
-      try {
-        persistence::pool_settings owner;
-        owner.url = cfg.database_migration_url;
-        owner.connect_timeout_s = cfg.database_connect_timeout_s;
-        pqxx::connection conn{persistence::connection_string(owner)};
-        apply(conn);
-      } catch (const pqxx::broken_connection& e) {
-        failure = persistence::db_failure{persistence::db_errc::unavailable, e.what()};
-      } catch (const std::exception& e) {
-        failure = persistence::db_failure{persistence::db_errc::migration_failed, e.what()};
-      }
-    } else {
-      std::promise<std::optional<persistence::db_failure>> done;
-      auto result = done.get_future();
-      pool.submit(
-          [&done, &apply](pqxx::connection& conn) {
-            apply(conn);
-            done.set_value(std::nullopt);
-          },
-          [&done](const persistence::db_failure& why) { done.set_value(why); });
-      failure = result.get();
-    }
-    if (!failure) return {};
-    // Only an unreachable server is waited for; a failing migration will not get better.
-    bool unreachable = failure->code == persistence::db_errc::unavailable;
-    if (!unreachable || std::chrono::steady_clock::now() >= deadline) return failure->what();
-    if (attempt == 1) log.warn("database not reachable yet, retrying: {}", failure->what());
-    std::this_thread::sleep_for(std::chrono::milliseconds{500});
-  }
-}
-
-void register_node_row(persistence::db_pool& pool, const node_config& cfg) {
-  auto name = cfg.node;
-  auto url = cfg.http_base_url();
-  pool.submit(
-      [name, url](pqxx::connection& conn) {
-        pqxx::work tx{conn};
-        tx.exec_params(
-            "INSERT INTO parley_nodes (name, pid, http_url) VALUES ($1, $2, $3) "
-            "ON CONFLICT (name) DO UPDATE SET started_at = now(), last_seen = now(), "
-            "pid = EXCLUDED.pid, http_url = EXCLUDED.http_url",
-            name, static_cast<int>(getpid()), url);
-        tx.commit();
-      },
-      [](const persistence::db_failure& why) {
-        log::get("persistence")->warn("cannot register node: {}", why.what());
-      });
-}
-
-inbound_msg to_message(persistence::stored_message&& s, int64_t received_ms) {
-  return actors::to_inbound(std::move(s), received_ms);
-}
-
-// Work acknowledged before a crash or restart: unanswered messages go back to their
-// conversations and unsent bubbles to the outbox, before any new webhook is accepted.
-void recover(persistence::db_pool& pool, caf::actor_system& sys, spdlog::logger& log) {
-  std::promise<void> done;
-  pool.submit(
-      [&](pqxx::connection& c) {
-        auto inbound = persistence::unprocessed_inbound(c);
-        auto outbound = persistence::pending_outbox(c);
-        auto tenants = actors::lookup(sys, actors::tenants_name());
-        for (auto& m : inbound) caf::anon_send(tenants, to_message(std::move(m), 0));
-        std::vector<outbound_msg> out;
-        for (auto& o : outbound) out.push_back(actors::to_outbound(o));
-        if (!out.empty())
-          caf::anon_send(actors::lookup(sys, actors::outbox_name()), send_atom::value,
-                         std::move(out));
-        if (!inbound.empty() || !outbound.empty())
-          log.info("recovery: {} unanswered messages, {} unsent bubbles", inbound.size(),
-                   outbound.size());
-        done.set_value();
-      },
-      [&](const persistence::db_failure& why) {
-        log.error("recovery postponed, database unavailable: {}", why.what());
-        done.set_value();
-      });
-  done.get_future().wait();
-}
-
-// The access-token signing key, derived from the master key so every node agrees on it without
-// another secret to distribute.
-std::string derive_signing_key(const std::string& master_key_file) {
-  std::ifstream in{master_key_file, std::ios::binary};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto key = io::security::secret_box::parse_key(ss.str());
-  if (!key) return {};
-  static constexpr char label[] = "parley/access-token-signing/v1";
-  unsigned char out[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
-       reinterpret_cast<const unsigned char*>(label), sizeof label - 1, out, &len);
-  return common::hex_encode(out, len);
-}
-
-// Seals secrets stored in plaintext (rows from before encryption) and re-seals those of an old
-// master key under the current one, so a rotation completes with one restart.
-void seal_channel_secrets(persistence::db_pool& pool, const io::security::secret_box& box,
-                          spdlog::logger& log) {
-  std::promise<void> done;
-  pool.submit(
-      [&](pqxx::connection& c) {
-        int changed = 0;
-        for (auto ch : persistence::all_channels(c)) {
-          auto ad = "channel:" + ch.phone_number_id;
-          bool dirty = false;
-          for (auto* field : {&ch.app_secret, &ch.verify_token, &ch.access_token}) {
-            std::optional<std::string> plain;
-            if (!box.is_sealed(*field))
-              plain = *field;
-            else if (field->find(":" + box.current_key_id() + ":") == std::string::npos)
-              plain = box.open(*field, ad);
-            if (!plain) continue;
-            *field = box.seal(*plain, ad);
-            dirty = true;
-          }
-          if (dirty) {
-            persistence::update_channel_secrets(c, ch);
-            ++changed;
-          }
-        }
-        if (changed > 0)
-          log.info("sealed the secrets of {} channels under the current master key", changed);
-        done.set_value();
-      },
-      [&](const persistence::db_failure& why) {
-        log.error("cannot seal channel secrets: {}", why.what());
-        done.set_value();
-      });
-  done.get_future().wait();
-}
-
-void load_origins(persistence::db_pool& pool, io::origin_directory& origins) {
-  std::promise<void> done;
-  pool.submit(
-      [&](pqxx::connection& c) {
-        for (auto& t : persistence::all_tenants(c, false, 1000000))
-          origins.set(t.id, t.settings.allowed_origins);
-        done.set_value();
-      },
-      [&](const persistence::db_failure&) { done.set_value(); });
-  done.get_future().wait();
-}
-
-}  // namespace
-
-int run_node(node_config& cfg) {
-  log::setup(cfg.log_format == "text" ? log::format::text : log::format::json, cfg.log_level,
-             cfg.node);
-  auto log = log::get("node");
-  cfg.add_error_category(caf::atom("db"), persistence::render_db_error);
-
-  io::metrics_registry metrics;
-  io::register_process_metrics(metrics);
-  metrics
+void node::start_logging_and_metrics() {
+  log::setup(cfg_.log_format == "text" ? log::format::text : log::format::json, cfg_.log_level,
+             cfg_.node);
+  log_ = log::get("node");
+  cfg_.add_error_category(caf::atom("db"), persistence::render_db_error);
+  io::register_process_metrics(metrics_);
+  metrics_
       .get_gauge("parley_node_info", "Constant 1, labelled with the node's name.",
-                 {{"node", cfg.node}})
+                 {{"node", cfg_.node}})
       .set(1);
+}
 
-  persistence::pool_settings ps;
-  ps.url = cfg.database_url;
-  ps.threads = cfg.database_pool_size;
-  ps.connect_timeout_s = cfg.database_connect_timeout_s;
-  ps.statement_timeout_ms = cfg.database_statement_timeout_ms;
-  persistence::db_pool pool{ps};
-  cluster_node cluster{cfg, ps};
-  cluster.configure(cfg);
+void node::start_storage() {
+  auto db = pool_settings_from(cfg_);
+  pool_.emplace(db);
+  // The last stop of all; an earlier one, while the actor system still runs, is pushed with it.
+  stops_.push([this] { pool_->stop(); });
+  cluster_.emplace(cfg_, db);
+  cluster_->configure(cfg_);
+}
 
-  std::string key_error;
-  std::vector<std::string> key_files{cfg.master_key_file};
-  key_files.insert(key_files.end(), cfg.old_master_key_files.begin(),
-                   cfg.old_master_key_files.end());
-  auto secrets = io::security::secret_box::from_key_files(key_files, key_error);
-  if (!secrets) {
-    log->critical("cannot use the master key: {}", key_error);
-    return exit_bad_config;
+bool node::open_secrets() {
+  std::string error;
+  std::vector<std::string> key_files{cfg_.master_key_file};
+  key_files.insert(key_files.end(), cfg_.old_master_key_files.begin(),
+                   cfg_.old_master_key_files.end());
+  secrets_ = io::security::secret_box::from_key_files(key_files, error);
+  if (!secrets_) {
+    log_->critical("cannot use the master key: {}", error);
+    return false;
   }
-  auto signing_key = derive_signing_key(cfg.master_key_file);
+  signing_key_ = io::security::derive_signing_key(cfg_.master_key_file);
+  return true;
+}
 
-  std::atomic<bool> started{false};
-  io::channel_directory channels{&pool, &*secrets};
-  io::origin_directory origins;
-  persistence::inbox_writer inbox{persistence::inbox_settings{persistence::connection_string(ps)}};
+// Their stops are pushed where they must run: the inbox's with the intake (open_intake), the
+// others' once the actor system runs (push_runtime_stops), as their callbacks reach actors. A
+// start that fails before then leaves them to their destructors.
+void node::start_services() {
+  channels_.emplace(&*pool_, &*secrets_);
+  auto conninfo = persistence::connection_string(pool_->settings());
+  inbox_.emplace(persistence::inbox_settings{conninfo});
   // The reply path's group commits: turns' replies, and what became of each send.
-  persistence::reply_writer replies{persistence::connection_string(ps)};
-  persistence::send_log sends{persistence::connection_string(ps)};
-  io::http_client_settings hcs;
-  hcs.verify_tls = cfg.outbox_verify_tls;
-  io::http_client http{hcs};
-  // Media: its own client, since documents may be 100 MB (the shared one caps bodies at 16 MB).
-  io::http_client_settings media_http_settings = hcs;
-  media_http_settings.body_limit = 110u << 20;
-  io::http_client media_http{media_http_settings};
-  media::media_settings media_cfg;
-  media_cfg.data_dir = cfg.data_dir;
-  // An optional so it can be finished while the actor system still runs (its callbacks send to
-  // actors).
-  std::optional<media::media_pipeline> media_pipeline;
-  media_pipeline.emplace(media_http, media_cfg);
-  caf::actor_system* system_ptr = nullptr;  // set once the actor system runs
-  io::router routes{&metrics};
+  replies_.emplace(conninfo);
+  sends_.emplace(conninfo);
+  http_.emplace(http_client_settings_from(cfg_));
+  media_http_.emplace(media_client_settings_from(cfg_));
+  media_.emplace(*media_http_, media_settings_from(cfg_));
+}
+
+void node::add_health_routes() {
   io::health_deps health;
-  health.metrics = &metrics;
+  health.metrics = &metrics_;
   // In a cluster, ready also means joined: until then the node does not know who owns what.
-  health.started = [&started, &cluster] { return started.load() && cluster.joined(); };
-  health.check_database = [&pool](std::function<void(bool, std::string)> done) {
-    pool.submit(
+  health.started = [this] { return accepting_.load() && cluster_->joined(); };
+  health.check_database = [this](std::function<void(bool, std::string)> done) {
+    pool_->submit(
         [done](pqxx::connection& conn) {
-          pqxx::nontransaction{conn}.exec("SELECT 1");
+          persistence::ping(conn);
           done(true, {});
         },
         [done](const persistence::db_failure& why) {
@@ -296,214 +155,191 @@ int run_node(node_config& cfg) {
           done(false, persistence::to_string(why.code));
         });
   };
-  io::add_health_routes(routes, health);
-  auto api = std::make_shared<io::api_context>();
-  api->admin_token = cfg.admin_token;
-  api->signing_key = signing_key;
-  api->db = &pool;
-  api->channels = &channels;
-  api->origins = &origins;
-  api->secrets = &*secrets;
-  api->metrics = &metrics;
-  api->token_ttl_s =
-      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.token_ttl).count());
-  api->default_grace_s =
-      std::chrono::duration_cast<std::chrono::seconds>(cfg.key_rotation_grace).count();
-  api->knowledge_changed = [&system_ptr](const std::string& tenant_id) {
-    if (system_ptr)
-      caf::anon_send(actors::lookup(*system_ptr, actors::tenants_name()), kb_changed_atom::value,
-                     tenant_id);
-  };
-  api->tenant_changed = [&system_ptr](const std::string& tenant_id) {
-    if (system_ptr)
-      caf::anon_send(actors::lookup(*system_ptr, actors::tenants_name()), changed_atom::value,
-                     tenant_id);
-  };
-  api->admit_api = [&system_ptr](const std::string& tenant_id, std::function<void(double)> done) {
-    if (!system_ptr) return done(0);
-    auto tenants = actors::lookup(*system_ptr, actors::tenants_name());
-    // Bridge: Asio thread -> the tenant actor's token bucket -> callback (CAF guide §6).
-    system_ptr->spawn([tenants, tenant_id, done](caf::event_based_actor* self) {
-      self->request(tenants, std::chrono::seconds{2}, admit_atom::value, tenant_id)
-          .then([done](double wait) { done(wait); },
-                [done](caf::error&) { done(0); });  // limiter unreachable: fail open
-    });
-  };
-  api->send_outbound = [&system_ptr](std::vector<persistence::outbound_item> items) {
-    if (!system_ptr) return;
-    std::vector<outbound_msg> out;
-    for (auto& o : items) out.push_back(actors::to_outbound(std::move(o)));
-    caf::anon_send(actors::lookup(*system_ptr, actors::outbox_name()), send_atom::value,
-                   std::move(out));
-  };
-  api->cancel_outbound = [&system_ptr, &cluster](const std::string& conversation_id) {
-    if (!system_ptr) return;
-    caf::anon_send(actors::lookup(*system_ptr, actors::outbox_name()), cancel_atom::value,
-                   conversation_id);
-    if (cluster.enabled())  // the bubbles may wait in another node's outbox
-      caf::anon_send(actors::lookup(*system_ptr, actors::tenants_name()), cancel_atom::value,
-                     conversation_id);
-  };
-  io::add_admin_routes(routes, api);
-  io::add_tenant_routes(routes, api);
-  io::add_credential_routes(routes, api);
-  io::add_audit_routes(routes, api);
-  io::add_conversation_routes(routes, api);
-  io::add_cors_preflight(routes, api);
+  io::add_health_routes(routes_, health);
+}
+
+void node::add_api_routes() {
+  auto api = std::make_shared<io::api_context>(api_context_from(cfg_));
+  api->signing_key = signing_key_;
+  api->db = &*pool_;
+  api->channels = &*channels_;
+  api->origins = &origins_;
+  api->secrets = &*secrets_;
+  api->metrics = &metrics_;
   io::webhook_deps hooks;
-  hooks.channels = &channels;
-  hooks.inbox = &inbox;
-  hooks.metrics = &metrics;
-  hooks.accepting = [&started] { return started.load(); };
-  hooks.dispatch = [&system_ptr](std::vector<persistence::stored_message>&& stored, int64_t acked) {
-    auto tenants = actors::lookup(*system_ptr, actors::tenants_name());
-    for (auto& s : stored) caf::anon_send(tenants, to_message(std::move(s), acked));
-  };
-  io::add_webhook_routes(routes, hooks);
-  caf::actor root_handle;  // set once the tree runs; read by /v1/actors
-  io::actor_deps actor_api;
-  actor_api.tree = [&system_ptr,
-                    &root_handle](std::function<void(bool, child_info, std::string)> done) {
-    if (!system_ptr || !root_handle) return done(false, {}, "the node is starting");
-    auto root = root_handle;
-    // A short-lived bridge actor: Asio thread -> actor request -> callback (CAF guide §6).
-    system_ptr->spawn([root, done](caf::event_based_actor* self) {
-      self->request(root, std::chrono::seconds{5}, info_atom::value)
-          .then([done](child_info& tree) { done(true, std::move(tree), {}); },
-                [done, self](caf::error& err) { done(false, {}, self->system().render(err)); });
-    });
-  };
-  io::add_actor_routes(routes, actor_api, api);
-  io::add_cluster_routes(routes, cluster.routes(&system_ptr), api);
-  if (cfg.admin_token.empty())
-    log->warn("no admin token configured (PARLEY_ADMIN_TOKEN): the admin API refuses every call");
+  hooks.channels = &*channels_;
+  hooks.inbox = &*inbox_;
+  hooks.metrics = &metrics_;
+  hooks.accepting = [this] { return accepting_.load(); };
+  io::actor_deps tree;
+  bind_actor_hooks(bridge_slot_, *api, hooks, tree);
 
-  io::http_server_settings hs;
-  hs.host = cfg.http_host;
-  hs.port = cfg.http_port;
-  hs.body_limit = cfg.http_body_limit;
-  hs.threads = cfg.http_threads;
-  hs.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.http_read_timeout);
-  hs.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.http_idle_timeout);
-  io::http_server server{hs, [&routes](io::http_request&& req, io::respond_fn respond) {
-                           routes.dispatch(std::move(req), std::move(respond));
-                         }};
+  io::add_admin_routes(routes_, api);
+  io::add_tenant_routes(routes_, api);
+  io::add_credential_routes(routes_, api);
+  io::add_audit_routes(routes_, api);
+  io::add_conversation_routes(routes_, api);
+  io::add_cors_preflight(routes_, api);
+  io::add_webhook_routes(routes_, hooks);
+  io::add_actor_routes(routes_, tree, api);
+  io::add_cluster_routes(routes_, cluster_->routes(bridge_slot_), api);
+  if (cfg_.admin_token.empty())
+    log_->warn("no admin token configured (PARLEY_ADMIN_TOKEN): the admin API refuses every call");
+}
+
+bool node::start_http() {
+  auto settings = http_server_settings_from(cfg_);
+  server_.emplace(settings, [this](io::http_request&& req, io::respond_fn respond) {
+    routes_.dispatch(std::move(req), std::move(respond));
+  });
   try {
-    cfg.http_port = server.bind();
+    cfg_.http_port = server_->bind();
   } catch (const std::exception& e) {
-    log->critical("cannot listen on {}:{}: {}", hs.host, hs.port, e.what());
-    return exit_bind_failed;
+    log_->critical("cannot listen on {}:{}: {}", settings.host, settings.port, e.what());
+    return false;
   }
-  server.start();
-  log->info("node {} listening on {} (pid {})", cfg.node, cfg.http_base_url(), getpid());
+  server_->start();
+  // Without draining: this stop only matters when a later part fails to start (nothing was
+  // accepted yet); a ready node drains first (open_intake).
+  stops_.push([this] { server_->stop(std::chrono::milliseconds{0}); });
+  log_->info("node {} listening on {} (pid {})", cfg_.node, cfg_.http_base_url(), getpid());
+  return true;
+}
 
-  if (auto err = migrate_with_retry(pool, cfg, *log); !err.empty()) {
-    log->critical("cannot prepare the database: {}", err);
-    server.stop(std::chrono::milliseconds{0});
-    return exit_database_failed;
+bool node::prepare_database() {
+  if (auto err = migrate_with_retry(*pool_, cfg_, *log_); !err.empty()) {
+    log_->critical("cannot prepare the database: {}", err);
+    return false;
   }
-  register_node_row(pool, cfg);
-  seal_channel_secrets(pool, *secrets, *log);
-  channels.load_all();
-  load_origins(pool, origins);
+  register_node_row(*pool_, cfg_);
+  seal_channel_secrets(*pool_, *secrets_, *log_);
+  channels_->load_all();
+  load_origins(*pool_, origins_);
+  return true;
+}
 
-  actors::services svc;
-  svc.db = &pool;
-  svc.replies = &replies;
-  svc.sends = &sends;
-  svc.http = &http;
-  svc.metrics = &metrics;
-  svc.secrets = &*secrets;
-  svc.media = &*media_pipeline;
-  svc.buffer_window = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.buffer_window);
-  svc.conversation_idle =
-      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.conversation_idle);
-  svc.outbox.max_attempts = cfg.outbox_max_attempts;
-  svc.outbox.retry_base =
-      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.outbox_retry_base);
-  svc.outbox.retry_max =
-      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.outbox_retry_max);
-  svc.outbox.send_timeout =
-      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.outbox_send_timeout);
-  svc.limit.max_active_conversations = cfg.max_active_conversations;
-  svc.limit.tenant_max_in_flight = cfg.tenant_max_in_flight;
-  svc.limit.conversation_max_queued = cfg.conversation_max_queued;
-  svc.limit.tenant_idle = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.tenant_idle);
-  svc.fault_injection = cfg.fault_injection;
-  if (cfg.fault_injection)
-    log->warn("parley.fault-injection is ON: turns containing #crash crash their conversation");
+bool node::start_actors() {
+  auto svc = services_from(cfg_);
+  svc.db = &*pool_;
+  svc.replies = &*replies_;
+  svc.sends = &*sends_;
+  svc.http = &*http_;
+  svc.metrics = &metrics_;
+  svc.secrets = &*secrets_;
+  svc.media = &*media_;
+  if (cfg_.fault_injection)
+    log_->warn("parley.fault-injection is ON: turns containing #crash crash their conversation");
 
-  int code = exit_ok;
-  {
-    caf::actor_system system{cfg};
-    if (auto err = cluster.start(system); !err.empty()) {
-      log->critical("cannot join the cluster: {}", err);
-      server.stop(std::chrono::milliseconds{0});
-      pool.stop();
-      return exit_bind_failed;
-    }
-    cluster.fill(svc);
-    supervision::supervisor_spec root;
-    root.name = "node";
-    auto placeholder = [](const char* kind) {
-      return [kind](caf::actor_system& sys) { return actors::spawn_placeholder(sys, kind); };
-    };
-    // DESIGN.md's tree; placeholders stand where later issues fill in an agent.
-    root.children = {
-        {"store", supervision::restart_type::permanent, placeholder("store")},
-        {"outbox", supervision::restart_type::permanent,
-         [svc](caf::actor_system& sys) { return actors::spawn_outbox(sys, svc); }},
-        {"llm", supervision::restart_type::permanent, placeholder("llm")},
-        {"analytics", supervision::restart_type::permanent, placeholder("analytics")},
-        {"cluster", supervision::restart_type::permanent,
-         [svc](caf::actor_system& sys) { return actors::spawn_cluster_agent(sys, svc); }},
-        {"federation", supervision::restart_type::permanent, placeholder("federation")},
-        {"tenants", supervision::restart_type::permanent,
-         [svc](caf::actor_system& sys) { return actors::spawn_tenants(sys, svc); }},
-    };
-    root.on_restart = [&metrics](const std::string& child) {
-      metrics
-          .get_counter("parley_actor_restarts_total", "Actors restarted after a crash, by kind.",
-                       {{"kind", child}})
-          .inc();
-    };
-    auto root_sup = supervision::spawn_supervisor(system, root);
-    root_handle = root_sup;
-    // The children register themselves; wait until they have.
-    while (!actors::lookup(system, actors::tenants_name()) ||
-           !actors::lookup(system, actors::outbox_name()))
-      std::this_thread::sleep_for(std::chrono::milliseconds{1});
-    system_ptr = &system;
-    // In a cluster the tenants router recovers what this node owns once it has joined.
-    if (!cluster.enabled()) recover(pool, system, *log);
-    started = true;
-    log->info("node {} ready", cfg.node);
-
-    int sig = wait_for_stop_signal();
-    log->info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    auto drain = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.http_drain_timeout);
-    server.stop(drain);
-    started = false;
-    inbox.stop();  // everything acknowledged is committed; new work is refused
-    root_handle = nullptr;
-    supervision::stop_and_wait(system, root_sup);
-    cluster.stop(system);
-    system.registry().erase(actors::tenants_name());
-    system.registry().erase(actors::outbox_name());
-    http.stop();
-    media_http.stop();
-    media_pipeline
-        .reset();    // finishes queued media work; its callbacks reach dead actors harmlessly
-    replies.stop();  // queued turns are committed (their conversations are gone: answered
-    sends.stop();    // after a restart, from the inbox); the last send outcomes are written
-    // Queued database jobs fail now, while the actors their callbacks name still have a system.
-    pool.stop();
-    system_ptr = nullptr;
+  system_.emplace(cfg_);
+  stops_.push([this] { system_.reset(); });
+  bridge_.emplace(*system_, cluster_->enabled());
+  stops_.push([this] {
+    bridge_slot_.detach();
+    bridge_.reset();
+  });
+  push_runtime_stops();
+  if (auto err = cluster_->start(*system_); !err.empty()) {
+    log_->critical("cannot join the cluster: {}", err);
+    return false;
   }
-  pool.stop();  // idempotent
-  log->info("node {} stopped", cfg.node);
+  stops_.push([this] { cluster_->stop(*system_); });
+  cluster_->fill(svc);
+  start_tree(svc);
+  bridge_slot_.attach(*bridge_);
+  // In a cluster the tenants router recovers what this node owns once it has joined.
+  if (!cluster_->enabled()) recover(*pool_, *bridge_, *log_);
+  return true;
+}
+
+// Once the actor system runs, the callbacks of the pool, the writers, the media pipeline and the
+// HTTP clients may reach actors: they stop after the actors (pushed before them) and before the
+// system goes (pushed after it).
+void node::push_runtime_stops() {
+  // Queued database jobs fail now, while the actors their callbacks name still have a system.
+  stops_.push([this] { pool_->stop(); });
+  // Queued turns are committed (their conversations are gone: answered after a restart, from
+  // the inbox); the last send outcomes are written.
+  stops_.push([this] {
+    replies_->stop();
+    sends_->stop();
+  });
+  // Finishes queued media work; its callbacks reach dead actors harmlessly.
+  stops_.push([this] { media_.reset(); });
+  stops_.push([this] {
+    http_->stop();
+    media_http_->stop();
+  });
+  // The registry's references to the well-known actors go once the tree and the cluster stopped.
+  stops_.push([this] {
+    system_->registry().erase(actors::tenants_name());
+    system_->registry().erase(actors::outbox_name());
+  });
+}
+
+// DESIGN.md's tree; placeholders stand where later issues fill in an agent.
+void node::start_tree(const actors::services& svc) {
+  auto outbox_up = std::make_shared<std::promise<void>>();
+  auto tenants_up = std::make_shared<std::promise<void>>();
+  auto outbox_spawned = outbox_up->get_future();
+  auto tenants_spawned = tenants_up->get_future();
+  supervision::supervisor_spec root;
+  root.name = "node";
+  root.children = {
+      {"store", supervision::restart_type::permanent, placeholder("store")},
+      well_known(
+          "outbox",
+          [svc](caf::actor_system& sys, bool restarted) {
+            return actors::spawn_outbox(sys, svc, restarted);
+          },
+          outbox_up),
+      {"llm", supervision::restart_type::permanent, placeholder("llm")},
+      {"analytics", supervision::restart_type::permanent, placeholder("analytics")},
+      {"cluster", supervision::restart_type::permanent,
+       [svc](caf::actor_system& sys) { return actors::spawn_cluster_agent(sys, svc); }},
+      {"federation", supervision::restart_type::permanent, placeholder("federation")},
+      well_known(
+          "tenants",
+          [svc](caf::actor_system& sys, bool) { return actors::spawn_tenants(sys, svc); },
+          tenants_up),
+  };
+  root.on_restart = [this](const std::string& child) {
+    metrics_
+        .get_counter("parley_actor_restarts_total", "Actors restarted after a crash, by kind.",
+                     {{"kind", child}})
+        .inc();
+  };
+  auto root_sup = supervision::spawn_supervisor(*system_, std::move(root));
+  bridge_->set_root(root_sup);
+  stops_.push([this, root_sup] {
+    bridge_->set_root(nullptr);  // GET /v1/actors answers "starting" from now on
+    supervision::stop_and_wait(*system_, root_sup);
+  });
+  // The supervisor spawns its children when it first runs, on a scheduler thread.
+  outbox_spawned.get();
+  tenants_spawned.get();
+}
+
+void node::open_intake() {
+  accepting_ = true;
+  // Work stops coming in before anything behind it stops: HTTP stops accepting and answers what
+  // is in flight, readiness and webhooks turn away, and everything acknowledged is committed and
+  // handed to the actors; new work is refused.
+  stops_.push([this] {
+    server_->stop(std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.http_drain_timeout));
+    accepting_ = false;
+    inbox_->stop();
+  });
+  log_->info("node {} ready", cfg_.node);
+}
+
+int run_node(node_config& cfg) {
+  node n{cfg};
+  if (auto code = n.start(); code != exit_ok) return code;
+  n.wait_for_stop_signal();
+  n.stop();
+  log::get("node")->info("node {} stopped", cfg.node);
   spdlog::shutdown();
-  return code;
+  return exit_ok;
 }
 
 }  // namespace parley

@@ -82,6 +82,24 @@ TEST_F(supervision, an_agent_that_keeps_crashing_is_restarted_and_the_others_are
   EXPECT_EQ(node_->get("/health").status, 200);
 }
 
+// The outbox crashes while sending a reply: the root supervisor restarts it, the new instance
+// is the one conversations find (CAF's registry keeps a name's first entry unless it is
+// replaced explicitly), and it sends the bubbles its predecessor held.
+TEST_F(supervision, a_crashed_outbox_is_replaced_and_sends_what_it_held) {
+  start({}, {"--parley.fault-injection"});
+  ASSERT_EQ(send(tenant_, "5571", "wamid.#outbox-down", "¿cuánto tarda el envío?").status, 200);
+  ASSERT_TRUE(eventually([&] {
+    return node_->get("/metrics").body.find(R"(parley_actor_restarts_total{kind="outbox"} 1)") !=
+           std::string::npos;
+  })) << node_->log();
+  EXPECT_TRUE(eventually([&] { return replies_to("wamid.#outbox-down").size() == 1; }, 30s))
+      << node_->log();
+  ASSERT_EQ(send(tenant_, "5572", "wamid.O2", "¿hacen envíos?").status, 200);
+  EXPECT_TRUE(eventually([&] { return replies_to("wamid.O2").size() == 1; }, 30s))
+      << node_->log();
+  EXPECT_EQ(node_->get("/health").status, 200);
+}
+
 TEST_F(supervision, without_the_fault_switch_crash_markers_are_plain_text) {
   start({}, {});
   ASSERT_EQ(send(tenant_, "5544", "wamid.N1", "#crash").status, 200);

@@ -6,24 +6,11 @@
 
 namespace parley::actors {
 
+/// A stored message on its way to its conversation; `received_ms`: when it was acknowledged
+/// (0 for messages read back from the inbox).
 inline inbound_msg to_inbound(persistence::stored_message s, int64_t received_ms) {
-  inbound_msg m;
-  m.id = s.id;
-  m.tenant_id = std::move(s.tenant_id);
-  m.channel_id = std::move(s.channel_id);
-  m.conversation_id = std::move(s.conversation_id);
-  m.customer = std::move(s.customer);
-  m.type = std::move(s.type);
-  m.text = std::move(s.text);
-  m.wamid = std::move(s.wamid);
-  m.received_ms = received_ms;
-  m.media_id = std::move(s.media_id);
-  m.media_mime = std::move(s.media_mime);
-  m.media_sha256 = std::move(s.media_sha256);
-  m.media_filename = std::move(s.media_filename);
-  m.media_voice = s.media_voice;
-  m.new_conversation = s.new_conversation;
-  return m;
+  s.received_ms = received_ms;
+  return s;
 }
 
 /// A stored bubble for the outbox; `received_ms` is when the answered message was acknowledged

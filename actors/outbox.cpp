@@ -6,6 +6,8 @@
 // exponential backoff and jitter; permanent failures, and the last failed try, become dead
 // letters. Every outcome is written to PostgreSQL on a pool thread; HTTP runs on the client's
 // own threads and reports back as a message.
+#include "actors/outbox.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,7 +17,6 @@
 #include <pqxx/pqxx>
 #include <random>
 
-#include "actors/services.hpp"
 #include "common/clock.hpp"
 #include "io/http_client.hpp"
 #include "io/logging.hpp"
@@ -44,7 +45,11 @@ struct outbox_state {
   io::histogram* e2e = nullptr;
 };
 
-using self_ptr = caf::stateful_actor<outbox_state>*;
+// The public protocol plus what the outbox tells itself: a send's HTTP result, a retry due.
+using outbox_impl = outbox_actor::extend<
+    caf::reacts_to<result_atom, int64_t, std::string, int32_t, std::string, std::string>,
+    caf::reacts_to<retry_atom, std::string>>;
+using self_ptr = outbox_impl::stateful_pointer<outbox_state>;
 
 // Test-only fault switch (parley.fault-injection): the first bubble answering a message whose
 // wamid contains "#outbox-down" crashes the outbox, once per process.
@@ -57,7 +62,7 @@ void maybe_crash(const services& svc, const outbound_msg& m) {
 
 // A restarted outbox lost the bubbles its predecessor held: they are pending in the database.
 void reload_pending(self_ptr self, const services& svc) {
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<outbox_impl>(self);
   svc.db->submit(
       [me](pqxx::connection& c) {
         auto pending = persistence::pending_outbox(c);
@@ -81,7 +86,7 @@ void start_send(self_ptr self, const services& svc, const std::string& conv) {
                  {"Content-Type", "application/json"}};
   req.body = io::whatsapp::build_text_message(m.to, m.text, m.bubble == 0 ? m.reply_to : "");
   req.timeout = svc.outbox.send_timeout;
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<outbox_impl>(self);
   auto id = m.id;
   svc.http->request(std::move(req), [me, id, conv](io::client_response res) {
     caf::anon_send(me, result_atom::value, id, conv, static_cast<int32_t>(res.status),
@@ -152,8 +157,12 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
 
 }  // namespace
 
-caf::actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) {
-  auto outbox = sys.spawn([svc, restarted](self_ptr self) -> caf::behavior {
+outbox_actor find_outbox(caf::actor_system& sys) {
+  return caf::actor_cast<outbox_actor>(sys.registry().get(outbox_name()));
+}
+
+outbox_actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) {
+  auto outbox = sys.spawn([svc, restarted](self_ptr self) -> outbox_impl::behavior_type {
     if (restarted) reload_pending(self, svc);
     auto& st = self->state;
     st.sent = &svc.metrics->get_counter("parley_replies_sent_total",
@@ -204,7 +213,7 @@ caf::actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) {
         [self](count_atom) { return static_cast<uint64_t>(self->state.queue->pending()); },
     };
   });
-  publish(sys, outbox_name(), outbox);
+  publish(sys, outbox_name(), caf::actor_cast<caf::actor>(outbox));
   return outbox;
 }
 

@@ -26,6 +26,7 @@
 #include <pqxx/pqxx>
 
 #include "actors/convert.hpp"
+#include "actors/outbox.hpp"
 #include "actors/tenants_state.hpp"
 #include "io/logging.hpp"
 #include "messages/cluster.hpp"
@@ -110,7 +111,7 @@ void resume_outbox(const services& svc, caf::actor_system& sys, const std::strin
         if (pending.empty()) return;
         std::vector<outbound_msg> out;
         for (auto& o : pending) out.push_back(to_outbound(std::move(o)));
-        caf::anon_send(lookup(sys, outbox_name()), requeue_atom::value, std::move(out));
+        caf::anon_send(find_outbox(sys), requeue_atom::value, std::move(out));
       },
       [tenant_id](const persistence::db_failure& why) {
         log::get("cluster")->warn("tenant {}: cannot load unsent bubbles: {}", tenant_id,
@@ -393,7 +394,7 @@ caf::message_handler tenant_api_behavior(self_ptr self, const services& svc) {
                        caf::make_message(forwarded_atom::value, a, conversation_id));
       },
       [self](forwarded_atom, cancel_atom a, const std::string& conversation_id) {
-        caf::anon_send(lookup(self->system(), outbox_name()), a, conversation_id);
+        caf::anon_send(find_outbox(self->system()), a, conversation_id);
       },
       [self, svc](forwarded_atom, placement_atom) { return report(self, svc); },
       [self, svc](forwarded_atom, cluster::view_atom) { return svc.cluster.view->view(); },

@@ -81,10 +81,6 @@ struct services {
 caf::atom_value outbox_name();
 caf::atom_value tenants_name();
 
-/// The outbox: sends stored bubbles in order per conversation, retries, dead-letters.
-/// Registered under outbox_name() before it returns. `restarted`: it replaces one that crashed,
-/// and reads the bubbles that one held (pending in the database) again.
-caf::actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted = false);
 /// The tenants router: spawns tenant subtrees on demand and forwards inbound messages.
 /// Registered under tenants_name() before it returns.
 caf::actor spawn_tenants(caf::actor_system& sys, services svc);

@@ -38,7 +38,7 @@ namespace {
 using namespace std::chrono_literals;
 
 struct conv_entry {
-  caf::actor handle;
+  conversation_actor handle;
   bool draining = false;
   bool given_up = false;          // crashed too often without a turn: wait for new work
   std::vector<inbound_msg> held;  // arrived while draining: for the next instance
@@ -191,7 +191,7 @@ conv_entry& start_conversation(self_ptr self, const std::string& conv_id,
   e.strikes.restarted();
   self->monitor(e.handle);
   st.by_addr[e.handle.address()] = conv_id;
-  st.live->emplace(e.handle.address(), e.handle);
+  st.live->emplace(e.handle.address(), caf::actor_cast<caf::actor>(e.handle));
   return e;
 }
 
@@ -433,7 +433,7 @@ caf::result<child_info> describe(self_ptr self) {
         {name_of(slot), handle, a.restarts, a.last_error, handle ? "running" : "restarting"});
   }
   for (auto& [id, e] : st.convs)
-    kids.push_back({"conv/" + id, e.handle, e.restarts, e.last_error,
+    kids.push_back({"conv/" + id, caf::actor_cast<caf::actor>(e.handle), e.restarts, e.last_error,
                     e.draining ? "passivating"
                     : e.handle ? "running"
                                : "restarting"});

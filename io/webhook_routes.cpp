@@ -40,13 +40,9 @@ persistence::ingest_request to_request(const persistence::channel_row& ch, std::
     persistence::inbound_item item{std::move(m.wamid), std::move(m.from), std::move(m.contact_name),
                                    std::move(m.type),  std::move(m.text), std::move(m.raw),
                                    m.timestamp};
-    if (m.media) {
-      item.media_id = m.media->id;
-      item.media_mime = m.media->mime_type;
-      item.media_sha256 = m.media->sha256;
-      item.media_filename = m.media->filename;
-      item.media_voice = m.media->voice;
-    }
+    if (m.media)
+      item.media = {m.media->id, m.media->mime_type, m.media->sha256, m.media->filename,
+                    m.media->voice};
     r.messages.push_back(std::move(item));
   }
   for (auto& s : batch.statuses)

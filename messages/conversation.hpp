@@ -2,12 +2,16 @@
 // The message path between actors: an acknowledged inbound message on its way to its
 // conversation, and outgoing bubbles for the outbox (the support agent's answer: support.hpp).
 #include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "logic/outbound_bubble.hpp"
 #include "messages/atoms.hpp"
+#include "messages/inbound.hpp"
+#include "messages/introspection.hpp"
 
 namespace parley {
 
@@ -19,33 +23,6 @@ using failed_atom = caf::atom_constant<caf::atom("failed")>;
 using result_atom = caf::atom_constant<caf::atom("result")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
-
-/// An acknowledged (committed) inbound message, routed tenant -> conversation.
-struct inbound_msg {
-  int64_t id = 0;  ///< inbox row id: increases in acknowledgement order
-  std::string tenant_id;
-  std::string channel_id;
-  std::string conversation_id;
-  std::string customer;
-  std::string type;
-  std::string text;
-  std::string wamid;
-  int64_t received_ms = 0;
-  std::string media_id;  ///< for image, audio, video, document, sticker
-  std::string media_mime;
-  std::string media_sha256;
-  std::string media_filename;
-  bool media_voice = false;
-  /// Its conversation was created by this message's intake batch (nothing to load for it).
-  bool new_conversation = false;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, inbound_msg& x) {
-  return f(caf::meta::type_name("parley::inbound_msg"), x.id, x.tenant_id, x.channel_id,
-           x.conversation_id, x.customer, x.type, x.text, x.wamid, x.received_ms, x.media_id,
-           x.media_mime, x.media_sha256, x.media_filename, x.media_voice, x.new_conversation);
-}
 
 /// One stored bubble the outbox must send (with the channel's sending details).
 using outbound_msg = logic::outbound_bubble;
@@ -87,4 +64,12 @@ namespace parley {
 using admit_atom = caf::atom_constant<caf::atom("admit")>;
 /// tenant -> itself: its settings, loaded from PostgreSQL.
 using settings_atom = caf::atom_constant<caf::atom("settings")>;
+}  // namespace parley
+
+namespace parley {
+/// One conversation: takes its inbound messages (tenant -> conversation) in order, answers
+/// them, and stops once idle when asked to (shutdown_atom, after it asked to be passivated).
+using conversation_actor =
+    caf::typed_actor<caf::reacts_to<inbound_msg>, caf::reacts_to<shutdown_atom>,
+                     caf::replies_to<info_atom>::with<child_info>>;
 }  // namespace parley

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "messages/inbound.hpp"
 #include "messages/introspection.hpp"
 
 namespace parley {
@@ -18,17 +19,13 @@ struct media_job {
   std::string tenant_id;
   std::string channel_id;
   std::string type;  ///< image, audio, video, document, sticker
-  std::string media_id;
-  std::string mime_type;
-  std::string sha256;
-  std::string filename;
-  bool voice = false;
+  logic::media_reference media;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, media_job& x) {
   return f(caf::meta::type_name("parley::media_job"), x.message_id, x.tenant_id, x.channel_id,
-           x.type, x.media_id, x.mime_type, x.sha256, x.filename, x.voice);
+           x.type, x.media);
 }
 
 /// A tenant's media agent: fetches, verifies, stores and describes one media message; the

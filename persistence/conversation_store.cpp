@@ -46,13 +46,16 @@ outbound_item to_outbound(const pqxx::row& r) {
 }
 
 stored_message to_stored(const pqxx::row& r) {
-  stored_message s{r[0].as<int64_t>(), str(r[1]), str(r[2]), str(r[3]),
-                   str(r[4]),          str(r[5]), str(r[6]), str(r[7])};
-  s.media_id = str(r[8]);
-  s.media_mime = str(r[9]);
-  s.media_sha256 = str(r[10]);
-  s.media_filename = str(r[11]);
-  s.media_voice = r[12].as<bool>();
+  stored_message s;
+  s.id = r[0].as<int64_t>();
+  s.tenant_id = str(r[1]);
+  s.channel_id = str(r[2]);
+  s.conversation_id = str(r[3]);
+  s.customer = str(r[4]);
+  s.type = str(r[5]);
+  s.text = str(r[6]);
+  s.wamid = str(r[7]);
+  s.media = {str(r[8]), str(r[9]), str(r[10]), str(r[11]), r[12].as<bool>()};
   return s;
 }
 

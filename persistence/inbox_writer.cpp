@@ -173,11 +173,11 @@ std::vector<ingest_result> write_batch(pqxx::connection& c, const ingest_request
       wamid.push_back(m.wamid);
       raw.push_back(m.raw);
       ts.push_back(m.provider_ts);
-      mid.push_back(m.media_id);
-      mmime.push_back(m.media_mime);
-      msha.push_back(m.media_sha256);
-      mfile.push_back(m.media_filename);
-      voice.push_back(m.media_voice);
+      mid.push_back(m.media.id);
+      mmime.push_back(m.media.mime_type);
+      msha.push_back(m.media.sha256);
+      mfile.push_back(m.media.filename);
+      voice.push_back(m.media.voice);
     }
     std::map<std::pair<std::string, std::string>, int64_t> inserted;  // (tenant, wamid) -> id
     for (const auto& r : tx.exec_prepared(
@@ -194,13 +194,16 @@ std::vector<ingest_result> write_batch(pqxx::connection& c, const ingest_request
         ++out[ref.request].duplicates;
         continue;
       }
-      stored_message s{it->second, req.tenant_id, req.channel_id, conv[j],
-                       m.from,     m.type,        m.text,         m.wamid};
-      s.media_id = m.media_id;
-      s.media_mime = m.media_mime;
-      s.media_sha256 = m.media_sha256;
-      s.media_filename = m.media_filename;
-      s.media_voice = m.media_voice;
+      stored_message s;
+      s.id = it->second;
+      s.tenant_id = req.tenant_id;
+      s.channel_id = req.channel_id;
+      s.conversation_id = conv[j];
+      s.customer = m.from;
+      s.type = m.type;
+      s.text = m.text;
+      s.wamid = m.wamid;
+      s.media = m.media;
       s.new_conversation = created[ref.conversation];
       out[ref.request].stored.push_back(std::move(s));
       inserted.erase(it);  // a second copy in the batch is a duplicate

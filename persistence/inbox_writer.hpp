@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "logic/inbound_message.hpp"
+
 namespace parley::persistence {
 
 struct inbound_item {
@@ -24,8 +26,7 @@ struct inbound_item {
   std::string text;
   std::string raw;
   int64_t provider_ts = 0;  ///< unix seconds
-  std::string media_id, media_mime, media_sha256, media_filename;
-  bool media_voice = false;
+  logic::media_reference media;
 };
 
 struct status_item {
@@ -43,22 +44,10 @@ struct ingest_request {
   std::vector<status_item> statuses;
 };
 
-/// A newly stored (non-duplicate) inbound message, ready to be routed to its conversation.
-struct stored_message {
-  int64_t id = 0;
-  std::string tenant_id;
-  std::string channel_id;
-  std::string conversation_id;
-  std::string customer;
-  std::string type;
-  std::string text;
-  std::string wamid;
-  std::string media_id, media_mime, media_sha256, media_filename;
-  bool media_voice = false;
-  /// The conversation was created by this message's batch: it has no history, no lockout and
-  /// no earlier unanswered message, so its actor need not read any (see conversation_actor).
-  bool new_conversation = false;
-};
+/// A newly stored (non-duplicate) inbound message, ready to be routed to its conversation
+/// (`new_conversation`: created by this message's batch, with no history, no lockout and no
+/// earlier unanswered message, so its actor need not read any).
+using stored_message = logic::inbound_message;
 
 struct ingest_result {
   bool ok = false;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "actors/convert.hpp"
+#include "actors/outbox.hpp"
 #include "common/clock.hpp"
 #include "io/json_writer.hpp"
 #include "io/logging.hpp"
@@ -55,14 +56,23 @@ struct conversation_state {
   int64_t turn_acked_ms = 0;  // when the current turn's last message was acknowledged (e2e)
 };
 
-using self_ptr = caf::stateful_actor<conversation_state>*;
+// The public protocol plus what the conversation tells itself: its state loaded, a turn stored
+// or failed, the burst window's timer, a retry, an idle check.
+using conversation_impl = conversation_actor::extend<
+    caf::reacts_to<loaded_atom, snapshot_ptr>, caf::reacts_to<stored_atom, outcome_ptr>,
+    caf::reacts_to<failed_atom, std::string>, caf::reacts_to<timer_atom, uint64_t>,
+    caf::reacts_to<retry_atom>, caf::reacts_to<idle_atom>>;
+using self_ptr = conversation_impl::stateful_pointer<conversation_state>;
 
 void act(self_ptr self, const ctx& c, logic::conversation_action a);
 
+// The tenant is dynamically typed, and a typed actor may only send() to typed ones: one-way
+// messages to it go as anon_send (the tenant never needs their sender), in call order still.
+
 // Tells the tenant how many messages we hold, so it can apply backpressure.
 void report_load(self_ptr self, const ctx& c) {
-  self->send(c.tenant, load_atom::value, c.conversation_id,
-             static_cast<uint64_t>(self->state.logic->held()));
+  caf::anon_send(c.tenant, load_atom::value, c.conversation_id,
+                 static_cast<uint64_t>(self->state.logic->held()));
 }
 
 void maybe_quit(self_ptr self) {
@@ -70,7 +80,7 @@ void maybe_quit(self_ptr self) {
 }
 
 void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<conversation_impl>(self);
   auto deliver = [me](persistence::reply_outcome outcome) {
     if (!outcome.error.empty()) return caf::anon_send(me, failed_atom::value, outcome.error);
     caf::anon_send(me, stored_atom::value,
@@ -113,7 +123,8 @@ persistence::reply_plan plan_for(const ctx& c, const logic::turn& t) {
 }
 
 void fail_turn(self_ptr self, const caf::error& err) {
-  caf::anon_send(caf::actor_cast<caf::actor>(self), failed_atom::value, self->system().render(err));
+  caf::anon_send(caf::actor_cast<conversation_impl>(self), failed_atom::value,
+                 self->system().render(err));
 }
 
 // The answer is ready; the escalation agent decides whether a person takes over instead.
@@ -185,19 +196,16 @@ void describe_media_then_answer(self_ptr self, const ctx& c, const logic::turn& 
 void run_turn(self_ptr self, const ctx& c, logic::turn t) {
   ++self->state.turns;
   self->state.turn_acked_ms = t.messages.empty() ? 0 : t.messages.back().arrived_ms;
-  self->send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
+  caf::anon_send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
   if (c.svc.fault_injection && t.text.find("#crash") != std::string::npos)
     throw std::runtime_error("injected fault (parley.fault-injection)");
   if (t.silent) return store(self, c, plan_for(c, t));
   describe_media_then_answer(self, c, t);
 }
 
-void remember_media(self_ptr self, const ctx& c, int64_t id, const std::string& type,
-                    const std::string& media_id, const std::string& mime, const std::string& sha,
-                    const std::string& filename, bool voice, const std::string& channel_id) {
-  if (media_id.empty()) return;
-  self->state.media[id] =
-      media_job{id, c.tenant_id, channel_id, type, media_id, mime, sha, filename, voice};
+void remember_media(self_ptr self, const ctx& c, const inbound_msg& m) {
+  if (m.media.empty()) return;
+  self->state.media[m.id] = media_job{m.id, c.tenant_id, m.channel_id, m.type, m.media};
 }
 
 void act(self_ptr self, const ctx& c, logic::conversation_action a) {
@@ -219,8 +227,7 @@ void act(self_ptr self, const ctx& c, logic::conversation_action a) {
 void on_inbound(self_ptr self, const ctx& c, const inbound_msg& m) {
   ++self->state.handled;
   if (self->state.customer.empty()) self->state.customer = m.customer;
-  remember_media(self, c, m.id, m.type, m.media_id, m.media_mime, m.media_sha256, m.media_filename,
-                 m.media_voice, m.channel_id);
+  remember_media(self, c, m);
   auto a = self->state.logic->on_message(
       logic::incoming{m.id, m.type, m.text, m.wamid,
                       m.received_ms ? m.received_ms : common::unix_ms()},
@@ -247,8 +254,7 @@ void on_loaded(self_ptr self, const ctx& c, const persistence::conversation_snap
     if (a.dead_letter)
       poisoned.push_back(s.id);
     else
-      remember_media(self, c, s.id, s.type, s.media_id, s.media_mime, s.media_sha256,
-                     s.media_filename, s.media_voice, s.channel_id);
+      remember_media(self, c, s);
   }
   dead_letter(c, std::move(poisoned));
   act(self, c, logic.on_loaded(snap.override_until_ms, std::move(lines), common::unix_ms()));
@@ -268,7 +274,7 @@ child_info describe(self_ptr self, const ctx& c) {
   return me;
 }
 
-caf::behavior behavior_of(self_ptr self, const ctx& c) {
+conversation_impl::behavior_type behavior_of(self_ptr self, const ctx& c) {
   return {
       [self, &c](const inbound_msg& m) { on_inbound(self, c, m); },
       [self, &c](loaded_atom, const snapshot_ptr& snap) {
@@ -300,13 +306,13 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
           }
           // Without an outbox the bubbles stay pending in the database and are sent when it
           // (or the node) restarts.
-          if (auto outbox = lookup(self->system(), outbox_name()))
+          if (auto outbox = find_outbox(self->system()))
             self->send(outbox, send_atom::value, std::move(out));
         }
         ++self->state.customer_turns;
         if (outcome->escalated)
-          self->send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
-                     self->state.pending_verdict);
+          caf::anon_send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
+                         self->state.pending_verdict);
         act(self, c, self->state.logic->on_turn_done(replies, common::unix_ms()));
         report_load(self, c);
         maybe_quit(self);
@@ -331,7 +337,7 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
       [self, &c](idle_atom) {
         auto v =
             self->state.logic->on_idle_check(common::unix_ms(), c.svc.conversation_idle.count());
-        if (v.passivate) return self->send(c.tenant, passivate_atom::value, c.conversation_id);
+        if (v.passivate) return caf::anon_send(c.tenant, passivate_atom::value, c.conversation_id);
         self->delayed_send(self, std::chrono::milliseconds{v.check_again_in_ms}, idle_atom::value);
       },
   };
@@ -339,14 +345,14 @@ caf::behavior behavior_of(self_ptr self, const ctx& c) {
 
 }  // namespace
 
-caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
-                              std::string tenant_id, std::string conversation_id,
-                              std::vector<int64_t> poison, std::string poison_error,
-                              std::optional<new_conversation> fresh) {
+conversation_actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
+                                      std::string tenant_id, std::string conversation_id,
+                                      std::vector<int64_t> poison, std::string poison_error,
+                                      std::optional<new_conversation> fresh) {
   ctx c{svc, std::move(tenant), std::move(tenant_id), std::move(conversation_id),
         std::move(poison_error)};
   return sys.spawn([init = std::move(c), poison = std::move(poison),
-                    fresh](self_ptr self) mutable -> caf::behavior {
+                    fresh](self_ptr self) mutable -> conversation_impl::behavior_type {
     self->state.c = std::move(init);
     const ctx& c = self->state.c;  // the handlers below refer to it, never copy it
     // Keep the exception text in the exit reason (CAF drops it by default).
@@ -373,7 +379,7 @@ caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor t
       on_loaded(self, c, snap);
       return behavior_of(self, c);
     }
-    auto me = caf::actor_cast<caf::actor>(self);
+    auto me = caf::actor_cast<conversation_impl>(self);
     auto conv_id = c.conversation_id;
     auto tenant_id = c.tenant_id;
     auto context_size = static_cast<int>(c.svc.context_size);

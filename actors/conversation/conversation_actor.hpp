@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/services.hpp"
+#include "messages/conversation.hpp"
 
 namespace parley::actors {
 
@@ -23,9 +24,10 @@ struct new_conversation {
 /// `poison`: inbound ids that crashed earlier instances too often; they are dead-lettered with
 /// `poison_error` instead of being answered. `fresh`: set when the conversation was created by
 /// the intake batch of the message that starts this actor.
-caf::actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
-                              std::string tenant_id, std::string conversation_id,
-                              std::vector<int64_t> poison = {}, std::string poison_error = {},
-                              std::optional<new_conversation> fresh = std::nullopt);
+conversation_actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
+                                      std::string tenant_id, std::string conversation_id,
+                                      std::vector<int64_t> poison = {},
+                                      std::string poison_error = {},
+                                      std::optional<new_conversation> fresh = std::nullopt);
 
 }  // namespace parley::actors

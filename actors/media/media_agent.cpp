@@ -48,11 +48,7 @@ void start(const services& svc, media_impl me, uint64_t seq, media_job job) {
         r.tenant_id = job.tenant_id;
         r.message_id = job.message_id;
         r.type = job.type;
-        r.media_id = job.media_id;
-        r.mime_type = job.mime_type;
-        r.sha256 = job.sha256;
-        r.filename = job.filename;
-        r.voice = job.voice;
+        r.media = job.media;
         auto ch = persistence::find_channel(c, job.channel_id);
         if (ch) {
           r.api_base_url = ch->api_base_url;
@@ -79,9 +75,9 @@ void record(const services& svc, const media_job& job, const media::media_result
   persistence::media_record m;
   m.tenant_id = job.tenant_id;
   m.message_id = job.message_id;
-  m.media_id = job.media_id;
+  m.media_id = job.media.id;
   m.sha256 = r.sha256_hex;
-  m.mime_type = r.mime_type.empty() ? job.mime_type : r.mime_type;
+  m.mime_type = r.mime_type.empty() ? job.media.mime_type : r.mime_type;
   m.size_bytes = static_cast<int64_t>(r.size);
   m.path = r.path;
   m.description = r.description;

@@ -134,7 +134,7 @@ bool valid_media_id(const std::string& id) {
 std::string shown_mime(const job& j) {
   if (!j.res.mime_type.empty() && j.res.mime_type != "application/octet-stream")
     return j.res.mime_type;
-  auto declared = mime_essence(j.req.mime_type);
+  auto declared = mime_essence(j.req.media.mime_type);
   return declared.empty() ? mime_essence(j.meta_mime) : declared;
 }
 
@@ -170,7 +170,7 @@ void fail(const job_ptr& j, media_errc e, std::string text) {
   j->res.error = e;
   j->res.error_text = std::move(text);
   auto mime = shown_mime(*j);
-  j->res.description = media_label(j->req.type, j->req.voice, j->req.filename) +
+  j->res.description = media_label(j->req.type, j->req.media.voice, j->req.media.filename) +
                        (mime.empty() ? "" : " (" + mime + ")") +
                        "; not processed: " + failure_reason(*j, e);
   j->res.path.clear();  // a failed media never points at a file
@@ -303,7 +303,7 @@ void finish_bytes(const core_ptr& c, const job_ptr& j, const std::string& bytes)
   auto& res = j->res;
   res.size = bytes.size();
   res.mime_type = sniff_mime(bytes);
-  const auto& expected = j->req.sha256.empty() ? j->meta_sha256 : j->req.sha256;
+  const auto& expected = j->req.media.sha256.empty() ? j->meta_sha256 : j->req.media.sha256;
   if (!expected.empty() && !io::sha256_matches(bytes, expected))
     return fail(j, media_errc::hash_mismatch,
                 "sha256 of the downloaded bytes does not match " + expected);
@@ -315,9 +315,9 @@ void finish_bytes(const core_ptr& c, const job_ptr& j, const std::string& bytes)
   describe_input in;
   in.type = j->req.type;
   in.sniffed_mime = res.mime_type;
-  in.declared_mime = j->req.mime_type.empty() ? j->meta_mime : j->req.mime_type;
-  in.filename = j->req.filename;
-  in.voice = j->req.voice;
+  in.declared_mime = j->req.media.mime_type.empty() ? j->meta_mime : j->req.media.mime_type;
+  in.filename = j->req.media.filename;
+  in.voice = j->req.media.voice;
   in.bytes = bytes;
   in.max_text_chars = c->settings.limits.max_text_chars;
   auto d = describe(in);
@@ -356,7 +356,7 @@ void on_metadata(const core_ptr& c, const job_ptr& j, const io::client_response&
   if (c->stopped) return fail(j, media_errc::download_failed, "stopped");
   if (graph_not_found(r))
     return fail(j, media_errc::not_found,
-                "media " + j->req.media_id + " not found or expired (HTTP " +
+                "media " + j->req.media.id + " not found or expired (HTTP " +
                     std::to_string(r.status) + ")");
   if (r.status < 200 || r.status >= 300)
     return fail(j, media_errc::download_failed, http_failure("media metadata", r));
@@ -385,8 +385,8 @@ void on_metadata(const core_ptr& c, const job_ptr& j, const io::client_response&
 
 void fetch_metadata(const core_ptr& c, const job_ptr& j) {
   auto base = trim_slash(j->req.api_base_url);
-  auto url = j->req.api_version.empty() ? base + "/" + j->req.media_id
-                                        : base + "/" + j->req.api_version + "/" + j->req.media_id;
+  auto url = j->req.api_version.empty() ? base + "/" + j->req.media.id
+                                        : base + "/" + j->req.api_version + "/" + j->req.media.id;
   c->http.request(graph_get(c, j, std::move(url)), [c, j](io::client_response r) {
     try {
       on_metadata(c, j, r);
@@ -449,8 +449,8 @@ void media_pipeline::process(media_request r, std::function<void(media_result)> 
   };
   if (j->limit == 0)
     return reject(media_errc::unsupported, "unsupported media type '" + j->req.type + "'");
-  if (!valid_media_id(j->req.media_id))
-    return reject(media_errc::unsupported, "invalid media id '" + j->req.media_id + "'");
+  if (!valid_media_id(j->req.media.id))
+    return reject(media_errc::unsupported, "invalid media id '" + j->req.media.id + "'");
   if (j->req.api_base_url.empty())
     return reject(media_errc::download_failed, "the channel has no api_base_url");
   if (core_->stopped) return fail(j, media_errc::download_failed, "stopped");

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "logic/inbound_message.hpp"
+
 namespace parley::io {
 class http_client;
 }
@@ -45,10 +47,9 @@ struct media_settings {
 struct media_request {
   std::string tenant_id;
   int64_t message_id = 0;
-  std::string type;  ///< image, audio, video, document, sticker
-  std::string media_id, mime_type, sha256 /* base64 from the webhook, may be empty */, caption,
-      filename;
-  bool voice = false;
+  std::string type;              ///< image, audio, video, document, sticker
+  logic::media_reference media;  ///< its sha256 is base64 from the webhook, may be empty
+  std::string caption;
   std::string api_base_url, api_version, access_token;  ///< the channel's
 };
 

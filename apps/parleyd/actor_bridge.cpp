@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "actors/convert.hpp"
+#include "actors/outbox.hpp"
 #include "actors/services.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
@@ -18,8 +19,8 @@ caf::actor tenants_of(caf::actor_system& sys) {
   return actors::lookup(sys, actors::tenants_name());
 }
 
-caf::actor outbox_of(caf::actor_system& sys) {
-  return actors::lookup(sys, actors::outbox_name());
+outbox_actor outbox_of(caf::actor_system& sys) {
+  return actors::find_outbox(sys);
 }
 
 // A hook that forwards to the bridge if there is one, else does nothing.

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/outbox.hpp"
 #include "apps/parleyd/node_settings.hpp"
 #include "apps/parleyd/startup_tasks.hpp"
 #include "io/actor_routes.hpp"
@@ -289,7 +290,7 @@ void node::start_tree(const actors::services& svc) {
       well_known(
           "outbox",
           [svc](caf::actor_system& sys, bool restarted) {
-            return actors::spawn_outbox(sys, svc, restarted);
+            return caf::actor_cast<caf::actor>(actors::spawn_outbox(sys, svc, restarted));
           },
           outbox_up),
       {"llm", supervision::restart_type::permanent, placeholder("llm")},

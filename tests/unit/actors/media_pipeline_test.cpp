@@ -209,8 +209,8 @@ class media : public ::testing::Test {
     r.tenant_id = "8a0c6b6e-6a53-4c39-9d1f-3f6f1f0f0a01";
     r.message_id = 42;
     r.type = type;
-    r.media_id = id;
-    r.mime_type = mime;
+    r.media.id = id;
+    r.media.mime_type = mime;
     r.api_base_url = graph_.base();
     r.api_version = "v21.0";
     r.access_token = "tok";
@@ -272,7 +272,7 @@ TEST_F(media, png_image_is_stored_and_described_with_dimensions) {
   auto png = make_png(800, 600);
   graph_.add("img1", served(png, "image/png"));
   auto req = request("img1", "image", "image/png");
-  req.sha256 = webhook_sha256(png);
+  req.media.sha256 = webhook_sha256(png);
   auto res = run(req);
 
   ASSERT_EQ(res.error, media_errc::none) << res.error_text;
@@ -292,7 +292,7 @@ TEST_F(media, pdf_text_and_page_count_are_extracted) {
   auto pdf = make_pdf({"Factura 123", "Total 45,00 EUR"});
   graph_.add("pdf1", served(pdf, "application/pdf"));
   auto req = request("pdf1", "document", "application/pdf");
-  req.filename = "factura.pdf";
+  req.media.filename = "factura.pdf";
   auto res = run(req);
 
   ASSERT_EQ(res.error, media_errc::none) << res.error_text;
@@ -309,7 +309,7 @@ TEST_F(media, spanish_text_document_is_kept_as_is) {
   std::string text = "Hola, quería saber el estado del envío nº 42.\nGracias, José Muñoz";
   graph_.add("txt1", served(text, "text/plain"));
   auto req = request("txt1", "document", "text/plain");
-  req.filename = "pedido.txt";
+  req.media.filename = "pedido.txt";
   auto res = run(req);
 
   ASSERT_EQ(res.error, media_errc::none) << res.error_text;
@@ -343,7 +343,7 @@ TEST_F(media, voice_note_is_transcribed_when_a_provider_is_configured) {
   settings_.transcription_base_url = graph_.base() + "/";
   settings_.transcription_api_key = "sk-test";
   auto req = request("voice1", "audio", "audio/ogg");
-  req.voice = true;
+  req.media.voice = true;
   auto res = run(req);
 
   ASSERT_EQ(res.error, media_errc::none) << res.error_text;
@@ -367,7 +367,7 @@ TEST_F(media, voice_note_without_provider_gets_a_note) {
   auto ogg = ogg_voice_note();
   graph_.add("voice2", served(ogg, "audio/ogg"));
   auto req = request("voice2", "audio", "audio/ogg; codecs=opus");  // as webhooks send it
-  req.voice = true;
+  req.media.voice = true;
   auto res = run(req);
 
   ASSERT_EQ(res.error, media_errc::none) << res.error_text;
@@ -385,7 +385,7 @@ TEST_F(media, transcription_failure_keeps_the_media_with_a_note) {
   graph_.transcription(503, R"({"error":"overloaded"})");
   settings_.transcription_base_url = graph_.base();
   auto req = request("voice3", "audio", "audio/ogg");
-  req.voice = true;
+  req.media.voice = true;
   auto res = run(req);
   EXPECT_EQ(res.error, media_errc::none);
   EXPECT_EQ(res.error_text.rfind("transcription failed: provider: HTTP 503", 0), 0u)
@@ -422,7 +422,7 @@ TEST_F(media, bad_hash_is_a_mismatch_and_nothing_is_stored) {
   auto png = make_png(10, 10);
   graph_.add("img2", served(png, "image/png"));
   auto req = request("img2", "image", "image/png");
-  req.sha256 = webhook_sha256("something else");
+  req.media.sha256 = webhook_sha256("something else");
   auto res = run(req);
   EXPECT_EQ(res.error, media_errc::hash_mismatch);
   EXPECT_TRUE(res.path.empty());
@@ -537,7 +537,7 @@ TEST_F(media, unsupported_type_and_bad_media_id_never_reach_the_network) {
 TEST_F(media, garbage_declared_as_pdf_is_handled) {
   graph_.add("junk", served(random_bytes(4096, 9), "application/pdf"));
   auto req = request("junk", "document", "application/pdf");
-  req.filename = "x.pdf";
+  req.media.filename = "x.pdf";
   auto res = run(req);
   ASSERT_EQ(res.error, media_errc::none) << res.error_text;
   EXPECT_EQ(res.mime_type, "application/octet-stream");
@@ -548,7 +548,7 @@ TEST_F(media, garbage_declared_as_pdf_is_handled) {
 TEST_F(media, binary_declared_as_text_is_not_read_as_text) {
   graph_.add("bin", served(random_bytes(1000, 12), "text/plain"));
   auto req = request("bin", "document", "text/plain");
-  req.filename = "notes.txt";
+  req.media.filename = "notes.txt";
   auto res = run(req);
   ASSERT_EQ(res.error, media_errc::none) << res.error_text;
   EXPECT_EQ(res.description, "Document notes.txt (text/plain, 1000 B); no text could be extracted");

@@ -6,9 +6,9 @@
 #include <pqxx/pqxx>
 #include <stdexcept>
 
-#include "actors/responder/knowledge_index.hpp"
-#include "actors/responder/turn_answer.hpp"
 #include "io/logging.hpp"
+#include "logic/responder/knowledge_index.hpp"
+#include "logic/responder/turn_answer.hpp"
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
 #include "messages/local.hpp"
@@ -38,7 +38,7 @@ using support_impl =
     support_actor::extend<caf::reacts_to<loaded_atom, index_ptr>, caf::reacts_to<load_failed_atom>>;
 using self_ptr = support_impl::stateful_pointer<support_state>;
 
-support_answer to_message(const responder::answer& a) {
+support_answer to_message(const logic::responder::answer& a) {
   return support_answer{a.text, a.confidence, a.fallback, a.language, a.entry_id};
 }
 
@@ -51,9 +51,9 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
   auto me = caf::actor_cast<support_impl>(self);
   svc.db->submit(
       [me, tenant_id](pqxx::connection& c) {
-        auto index = std::make_shared<responder::knowledge_index>();
+        auto index = std::make_shared<logic::responder::knowledge_index>();
         for (auto& k : persistence::tenant_knowledge(c, tenant_id))
-          index->add(responder::kb_entry{k.id, k.title, k.content, k.kind == "faq"});
+          index->add(logic::responder::kb_entry{k.id, k.title, k.content, k.kind == "faq"});
         caf::anon_send(me, loaded_atom::value, index_ptr{std::move(index)});
       },
       [me, tenant_id](const persistence::db_failure& why) {
@@ -80,7 +80,7 @@ support_actor spawn_support(caf::actor_system& sys, services svc, std::string te
             st.waiting.emplace_back(rp, question);
             return rp;
           }
-          return to_message(responder::answer_turn(*st.index, question));
+          return to_message(logic::responder::answer_turn(*st.index, question));
         },
         [self, svc, tenant_id](kb_changed_atom) { load(self, svc, tenant_id); },
         [self](info_atom) {
@@ -104,7 +104,7 @@ support_actor spawn_support(caf::actor_system& sys, services svc, std::string te
             return;
           }
           for (auto& [rp, q] : st.waiting)
-            rp.deliver(to_message(responder::answer_turn(*st.index, q)));
+            rp.deliver(to_message(logic::responder::answer_turn(*st.index, q)));
           st.waiting.clear();
         },
         [self, svc, tenant_id](load_failed_atom) {

@@ -17,6 +17,7 @@
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
 #include "logic/crash_strikes.hpp"
+#include "logic/restart_policy.hpp"
 #include "logic/tenant_intake.hpp"
 #include "logic/token_bucket.hpp"
 #include "messages/cluster.hpp"
@@ -29,7 +30,6 @@
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
 #include "supervisors/introspect.hpp"
-#include "supervisors/restart_policy.hpp"
 
 namespace parley::actors {
 
@@ -45,7 +45,7 @@ struct conv_entry {
   logic::crash_strikes strikes;
   uint32_t restarts = 0;
   std::string last_error;
-  std::unique_ptr<supervision::restart_policy> policy;
+  std::unique_ptr<logic::restart_policy> policy;
 };
 
 // The tenant's agents, by name.
@@ -73,9 +73,8 @@ struct agent_record {
   // An agent that keeps crashing is restarted with a growing delay (1 ms, doubling, at most
   // 1 s), not at once in a tight loop; past 5 restarts in 10 s it waits the longest delay each
   // time. Short, because while it is down the tenant's conversations cannot answer.
-  supervision::restart_policy policy{supervision::strategy::one_for_one,
-                                     supervision::intensity{5, 10s},
-                                     supervision::backoff{1ms, 1000ms, 0.2}};
+  logic::restart_policy policy{logic::strategy::one_for_one, logic::intensity{5, 10s},
+                               logic::backoff{1ms, 1000ms, 0.2}};
 };
 
 struct tenant_agents {
@@ -295,12 +294,10 @@ void restart_crashed(self_ptr self, conv_entry& e, const std::string& conv_id,
   // Made at the first crash, kept while the entry lives: most conversations never crash,
   // and a policy (its RNG and history) costs ~3 KB.
   if (!e.policy)
-    e.policy = std::make_unique<supervision::restart_policy>(
-        supervision::strategy::one_for_one, supervision::intensity{5, 10s},
-        supervision::backoff{10ms, 1000ms, 0.2});
-  auto d = e.policy->on_child_exit(0, 1, supervision::restart_type::permanent, true,
-                                   supervision::clock::now());
-  if (d.what == supervision::decision::escalate && e.strikes.idle()) {
+    e.policy = std::make_unique<logic::restart_policy>(
+        logic::strategy::one_for_one, logic::intensity{5, 10s}, logic::backoff{10ms, 1000ms, 0.2});
+  auto d = e.policy->on_child_exit(0, 1, logic::restart_type::permanent, true, logic::clock::now());
+  if (d.what == logic::decision::escalate && e.strikes.idle()) {
     // Crashing without even taking a turn: stop trying until new work arrives.
     e.given_up = true;
     return;
@@ -337,12 +334,10 @@ void on_agent_down(self_ptr self, agent_slot slot, const caf::down_msg& dm) {
   a.last_error = self->system().render(dm.reason);
   ++a.restarts;
   st.count.agent_restarts->inc();
-  auto d = a.policy.on_child_exit(0, 1, supervision::restart_type::permanent, true,
-                                  supervision::clock::now());
-  auto delay =
-      d.what == supervision::decision::escalate ? std::chrono::milliseconds{1000} : d.delay;
+  auto d = a.policy.on_child_exit(0, 1, logic::restart_type::permanent, true, logic::clock::now());
+  auto delay = d.what == logic::decision::escalate ? std::chrono::milliseconds{1000} : d.delay;
   auto lg = log::get("actors");
-  if (d.what == supervision::decision::escalate)
+  if (d.what == logic::decision::escalate)
     lg->error("tenant {}: {} agent keeps crashing ({}), restarting in {} ms", st.id, name_of(slot),
               a.last_error, delay.count());
   else

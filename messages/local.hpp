@@ -5,7 +5,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <memory>
 
-namespace parley::responder {
+namespace parley::logic::responder {
 class knowledge_index;
 }
 namespace parley::persistence {
@@ -14,7 +14,7 @@ struct reply_outcome;
 }  // namespace parley::persistence
 
 namespace parley {
-using index_ptr = std::shared_ptr<const responder::knowledge_index>;
+using index_ptr = std::shared_ptr<const logic::responder::knowledge_index>;
 using snapshot_ptr = std::shared_ptr<const persistence::conversation_snapshot>;
 using outcome_ptr = std::shared_ptr<const persistence::reply_outcome>;
 }  // namespace parley

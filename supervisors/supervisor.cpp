@@ -22,7 +22,7 @@ struct supervisor_state {
   static inline const char* name = "supervisor";
   supervisor_spec spec;
   std::vector<child_slot> children;
-  std::unique_ptr<restart_policy> policy;
+  std::unique_ptr<logic::restart_policy> policy;
   bool stopping = false;
   caf::error stop_reason;
   uint64_t handled = 0;
@@ -63,7 +63,7 @@ void stop_next(self_ptr self) {
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
   return sys.spawn([spec = std::move(spec)](self_ptr self) mutable -> caf::behavior {
     auto& st = self->state;
-    st.policy = std::make_unique<restart_policy>(spec.how, spec.limits, spec.delays);
+    st.policy = std::make_unique<logic::restart_policy>(spec.how, spec.limits, spec.delays);
     for (auto& c : spec.children) st.children.push_back(child_slot{c, {}, 0, {}, false});
     st.spec = std::move(spec);
     self->attach_functor([live = st.live](const caf::error&) {
@@ -90,17 +90,17 @@ caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_spec spec) {
       bool abnormal = static_cast<bool>(dm.reason) && dm.reason != caf::exit_reason::normal;
       if (abnormal) it->last_error = self->system().render(dm.reason);
       auto d = st.policy->on_child_exit(index, st.children.size(), it->spec.type, abnormal,
-                                        clock::now());
+                                        logic::clock::now());
       switch (d.what) {
-        case decision::ignore:
+        case logic::decision::ignore:
           it->removed = true;
           return;
-        case decision::escalate:
+        case logic::decision::escalate:
           self->quit(caf::make_error(caf::sec::runtime_error,
                                      st.spec.name + ": restart intensity exceeded (" +
                                          it->spec.name + ": " + it->last_error + ")"));
           return;
-        case decision::restart:
+        case logic::decision::restart:
           if (st.spec.on_restart) st.spec.on_restart(it->spec.name);
           for (auto i : d.restart_children) {
             auto& c = st.children[i];

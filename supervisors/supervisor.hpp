@@ -11,22 +11,22 @@
 #include <string>
 #include <vector>
 
-#include "supervisors/restart_policy.hpp"
+#include "logic/restart_policy.hpp"
 
 namespace parley::supervision {
 
 struct child_spec {
   std::string name;
-  restart_type type = restart_type::permanent;
+  logic::restart_type type = logic::restart_type::permanent;
   /// Spawns the child; called again on every restart.
   std::function<caf::actor(caf::actor_system&)> start;
 };
 
 struct supervisor_spec {
   std::string name;
-  strategy how = strategy::one_for_one;
-  supervision::intensity limits;
-  supervision::backoff delays;
+  logic::strategy how = logic::strategy::one_for_one;
+  logic::intensity limits;
+  logic::backoff delays;
   std::vector<child_spec> children;
   /// Called (on the supervisor) each time a child is restarted, e.g. to count it in metrics.
   std::function<void(const std::string& child)> on_restart;

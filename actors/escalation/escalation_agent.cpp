@@ -7,13 +7,13 @@
 #include <ctime>
 #include <pqxx/pqxx>
 
-#include "actors/escalation/escalation_scorer.hpp"
 #include "io/http_client.hpp"
 #include "io/json_writer.hpp"
 #include "io/logging.hpp"
 #include "io/metrics.hpp"
 #include "io/security/secret_box.hpp"
 #include "io/signature.hpp"
+#include "logic/escalation/escalation_scorer.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
@@ -44,11 +44,11 @@ using escalation_impl =
                              caf::reacts_to<loaded_atom, std::string, std::string>>;
 using self_ptr = escalation_impl::stateful_pointer<escalation_state>;
 
-escalation_verdict to_verdict(const escalation::decision& d) {
+escalation_verdict to_verdict(const logic::escalation::decision& d) {
   escalation_verdict v;
   v.escalate = d.escalate;
   v.score = d.score;
-  v.priority = escalation::to_string(d.level);
+  v.priority = logic::escalation::to_string(d.level);
   v.department = d.department;
   v.language = d.language;
   io::json_writer w;
@@ -109,13 +109,13 @@ escalation_actor spawn_escalation(caf::actor_system& sys, services svc, std::str
     return {
         [self](score_atom, const std::string& text, double confidence, bool fallback,
                int32_t customer_turns) {
-          escalation::turn_signals s;
+          logic::escalation::turn_signals s;
           s.text = text;
           s.responder_confidence = confidence;
           s.responder_fallback = fallback;
           s.customer_turns = customer_turns;
           ++self->state.scored;
-          auto v = to_verdict(escalation::score(s));
+          auto v = to_verdict(logic::escalation::score(s));
           if (v.escalate) ++self->state.escalated;
           return v;
         },

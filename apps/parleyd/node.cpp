@@ -46,7 +46,7 @@ supervision::child_spec well_known(std::string name, spawn_fn spawn,
     if (first) first_spawn->set_value();
     return handle;
   };
-  return {std::move(name), supervision::restart_type::permanent, std::move(start)};
+  return {std::move(name), logic::restart_type::permanent, std::move(start)};
 }
 
 std::function<caf::actor(caf::actor_system&)> placeholder(const char* kind) {
@@ -286,18 +286,18 @@ void node::start_tree(const actors::services& svc) {
   supervision::supervisor_spec root;
   root.name = "node";
   root.children = {
-      {"store", supervision::restart_type::permanent, placeholder("store")},
+      {"store", logic::restart_type::permanent, placeholder("store")},
       well_known(
           "outbox",
           [svc](caf::actor_system& sys, bool restarted) {
             return caf::actor_cast<caf::actor>(actors::spawn_outbox(sys, svc, restarted));
           },
           outbox_up),
-      {"llm", supervision::restart_type::permanent, placeholder("llm")},
-      {"analytics", supervision::restart_type::permanent, placeholder("analytics")},
-      {"cluster", supervision::restart_type::permanent,
+      {"llm", logic::restart_type::permanent, placeholder("llm")},
+      {"analytics", logic::restart_type::permanent, placeholder("analytics")},
+      {"cluster", logic::restart_type::permanent,
        [svc](caf::actor_system& sys) { return actors::spawn_cluster_agent(sys, svc); }},
-      {"federation", supervision::restart_type::permanent, placeholder("federation")},
+      {"federation", logic::restart_type::permanent, placeholder("federation")},
       well_known(
           "tenants",
           [svc](caf::actor_system& sys, bool) { return actors::spawn_tenants(sys, svc); },

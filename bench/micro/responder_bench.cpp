@@ -6,16 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "actors/responder/knowledge_index.hpp"
+#include "logic/responder/knowledge_index.hpp"
 #include "bench/parley_bench/knowledge_base.hpp"
 
 namespace {
 
 void BM_responder_answer(benchmark::State& state) {
-  parley::responder::knowledge_index index;
+  parley::logic::responder::knowledge_index index;
   int64_t id = 0;
   auto add = [&](const parley::bench::kb_item& k) {
-    index.add(parley::responder::kb_entry{++id, k.title, k.content, k.faq});
+    index.add(parley::logic::responder::kb_entry{++id, k.title, k.content, k.faq});
   };
   for (const auto& k : parley::bench::shop_knowledge()) add(k);
   for (const auto& k : parley::bench::generated_articles(static_cast<std::size_t>(state.range(0))))

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "supervisors/cluster/rendezvous.hpp"
+#include "logic/rendezvous.hpp"
 
 namespace parley::cluster {
 
@@ -38,7 +38,7 @@ bool placement_view::is_up(const std::string& node) const {
 
 std::string placement_view::owner_of(const std::string& tenant_id) const {
   std::lock_guard<std::mutex> lock{mu_};
-  return cluster::owner_of(tenant_id, up_);
+  return logic::owner_of(tenant_id, up_);
 }
 
 bool placement_view::joined() const {

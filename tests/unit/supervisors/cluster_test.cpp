@@ -6,11 +6,12 @@
 #include <map>
 #include <set>
 
+#include "logic/rendezvous.hpp"
 #include "supervisors/cluster/membership.hpp"
 #include "supervisors/cluster/placement_view.hpp"
-#include "supervisors/cluster/rendezvous.hpp"
 
 using namespace parley::cluster;
+using namespace parley::logic;
 using namespace std::chrono_literals;
 
 namespace {
@@ -267,7 +268,7 @@ TEST(placement_view, joins_when_no_peer_is_joining_and_owns_by_rendezvous) {
   EXPECT_EQ(pv.nodes_up(), (std::vector<std::string>{"node1", "node3"}));
   EXPECT_FALSE(pv.is_up("node2"));
   for (const char* t : {"a", "b", "c", "d"})
-    EXPECT_EQ(pv.owner_of(t), parley::cluster::owner_of(t, {"node1", "node3"}));
+    EXPECT_EQ(pv.owner_of(t), parley::logic::owner_of(t, {"node1", "node3"}));
   v.nodes[1].state = node_state::suspect;  // suspicion keeps a node in the set
   pv.set(v);
   EXPECT_EQ(pv.generation(), g + 1);

@@ -13,6 +13,7 @@
 
 using namespace parley;
 using namespace parley::supervision;
+using namespace parley::logic;
 using namespace std::chrono_literals;
 
 namespace {

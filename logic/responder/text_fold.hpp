@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace parley::responder {
+namespace parley::logic::responder {
 
 /// Lower-case (full case folding: "straße" -> "strasse"), compatibility-decomposed, with
 /// nonspacing marks and default-ignorable code points removed, then NFC. "Canción" -> "cancion".
@@ -31,4 +31,4 @@ namespace parley::responder {
 /// "es" or "en" from function words and Spanish-only characters; "en" when unsure.
 [[nodiscard]] std::string detect_language(std::string_view utf8);
 
-}  // namespace parley::responder
+}  // namespace parley::logic::responder

@@ -1,5 +1,5 @@
 // Escalation scorer; the model is documented in escalation_scorer.hpp.
-#include "actors/escalation/escalation_scorer.hpp"
+#include "logic/escalation/escalation_scorer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <set>
 
-#include "actors/responder/text_fold.hpp"
+#include "logic/responder/text_fold.hpp"
 
-namespace parley::escalation {
+namespace parley::logic::escalation {
 
 namespace {
 
@@ -600,4 +600,4 @@ decision score(const turn_signals& s, const tenant_rules& rules) {
   return d;
 }
 
-}  // namespace parley::escalation
+}  // namespace parley::logic::escalation

@@ -6,10 +6,10 @@
 // Pure; called by the support agent.
 #include <string_view>
 
-#include "actors/responder/knowledge_index.hpp"
+#include "logic/responder/knowledge_index.hpp"
 
-namespace parley::responder {
+namespace parley::logic::responder {
 
 [[nodiscard]] answer answer_turn(const knowledge_index& index, std::string_view turn_text);
 
-}  // namespace parley::responder
+}  // namespace parley::logic::responder

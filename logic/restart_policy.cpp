@@ -1,8 +1,8 @@
-#include "supervisors/restart_policy.hpp"
+#include "logic/restart_policy.hpp"
 
 #include <algorithm>
 
-namespace parley::supervision {
+namespace parley::logic {
 
 std::string to_string(decision::kind k) {
   switch (k) {
@@ -75,4 +75,4 @@ std::chrono::milliseconds restart_policy::next_delay() {
   return std::chrono::milliseconds{std::max<int64_t>(raw, 0)};
 }
 
-}  // namespace parley::supervision
+}  // namespace parley::logic

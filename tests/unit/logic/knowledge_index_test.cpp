@@ -1,6 +1,6 @@
 // Unit tests for the retrieval responder: text folding, tokenising, language detection and the
 // BM25F knowledge index over a small bilingual shop + clinic KB.
-#include "actors/responder/knowledge_index.hpp"
+#include "logic/responder/knowledge_index.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "actors/responder/text_fold.hpp"
+#include "logic/responder/text_fold.hpp"
 
-using namespace parley::responder;
+using namespace parley::logic::responder;
 
 namespace {
 

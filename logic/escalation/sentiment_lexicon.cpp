@@ -1,5 +1,5 @@
 // Spanish + English chat sentiment lexicon; see sentiment_lexicon.hpp.
-#include "actors/escalation/sentiment_lexicon.hpp"
+#include "logic/escalation/sentiment_lexicon.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,9 +7,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "actors/responder/text_fold.hpp"
+#include "logic/responder/text_fold.hpp"
 
-namespace parley::escalation {
+namespace parley::logic::escalation {
 
 namespace {
 
@@ -551,4 +551,4 @@ double sentiment(std::string_view utf8) {
   return analyze_sentiment(utf8).score;
 }
 
-}  // namespace parley::escalation
+}  // namespace parley::logic::escalation

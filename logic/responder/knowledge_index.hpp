@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace parley::responder {
+namespace parley::logic::responder {
 
 struct kb_entry {
   int64_t id = 0;
@@ -102,4 +102,4 @@ class knowledge_index {
   uint64_t total_content_len_ = 0;
 };
 
-}  // namespace parley::responder
+}  // namespace parley::logic::responder

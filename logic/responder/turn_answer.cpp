@@ -1,10 +1,10 @@
-#include "actors/responder/turn_answer.hpp"
+#include "logic/responder/turn_answer.hpp"
 
 #include <algorithm>
 #include <set>
 #include <vector>
 
-namespace parley::responder {
+namespace parley::logic::responder {
 
 answer answer_turn(const knowledge_index& index, std::string_view turn_text) {
   auto whole = index.respond(turn_text);
@@ -32,4 +32,4 @@ answer answer_turn(const knowledge_index& index, std::string_view turn_text) {
   return combined;
 }
 
-}  // namespace parley::responder
+}  // namespace parley::logic::responder

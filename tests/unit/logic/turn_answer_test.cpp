@@ -1,8 +1,8 @@
-#include "actors/responder/turn_answer.hpp"
+#include "logic/responder/turn_answer.hpp"
 
 #include <gtest/gtest.h>
 
-using namespace parley::responder;
+using namespace parley::logic::responder;
 
 namespace {
 knowledge_index shop() {

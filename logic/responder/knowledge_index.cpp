@@ -1,14 +1,14 @@
 // Per-tenant knowledge-base retrieval; see knowledge_index.hpp.
-#include "actors/responder/knowledge_index.hpp"
+#include "logic/responder/knowledge_index.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <utility>
 
-#include "actors/responder/text_fold.hpp"
+#include "logic/responder/text_fold.hpp"
 
-namespace parley::responder {
+namespace parley::logic::responder {
 
 namespace {
 
@@ -312,4 +312,4 @@ std::vector<ranked_entry> knowledge_index::rank(std::string_view question,
   return out;
 }
 
-}  // namespace parley::responder
+}  // namespace parley::logic::responder

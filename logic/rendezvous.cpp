@@ -1,9 +1,9 @@
 // Rendezvous hashing for tenant placement (see rendezvous.hpp). Pure; any thread.
-#include "supervisors/cluster/rendezvous.hpp"
+#include "logic/rendezvous.hpp"
 
 #include <algorithm>
 
-namespace parley::cluster {
+namespace parley::logic {
 
 namespace {
 
@@ -69,4 +69,4 @@ std::string owner_of(std::string_view tenant_id, const std::vector<std::string>&
   return best == nullptr ? std::string{} : *best;
 }
 
-}  // namespace parley::cluster
+}  // namespace parley::logic

@@ -1,5 +1,5 @@
 // Text folding for the retrieval responder; see text_fold.hpp.
-#include "actors/responder/text_fold.hpp"
+#include "logic/responder/text_fold.hpp"
 
 #include <unicode/normalizer2.h>
 #include <unicode/stringpiece.h>
@@ -13,7 +13,7 @@
 #include <limits>
 #include <unordered_set>
 
-namespace parley::responder {
+namespace parley::logic::responder {
 
 namespace {
 
@@ -322,4 +322,4 @@ std::string detect_language(std::string_view utf8) {
   return es_score > en_score ? "es" : "en";
 }
 
-}  // namespace parley::responder
+}  // namespace parley::logic::responder

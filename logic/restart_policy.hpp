@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace parley::supervision {
+namespace parley::logic {
 
 using clock = std::chrono::steady_clock;
 
@@ -71,4 +71,4 @@ class restart_policy {
   std::mt19937_64 rng_;
 };
 
-}  // namespace parley::supervision
+}  // namespace parley::logic

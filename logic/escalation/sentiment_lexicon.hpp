@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-namespace parley::escalation {
+namespace parley::logic::escalation {
 
 /// One word of a customer message as the scorers see it.
 struct chat_word {
@@ -66,4 +66,4 @@ struct sentiment_analysis {
 /// analyze_sentiment(utf8).score: -1 furious .. 0 neutral or empty .. 1 delighted.
 [[nodiscard]] double sentiment(std::string_view utf8);
 
-}  // namespace parley::escalation
+}  // namespace parley::logic::escalation

@@ -1,8 +1,8 @@
-#include "supervisors/restart_policy.hpp"
+#include "logic/restart_policy.hpp"
 
 #include <gtest/gtest.h>
 
-using namespace parley::supervision;
+using namespace parley::logic;
 using namespace std::chrono_literals;
 
 namespace {

@@ -1,6 +1,6 @@
 // Unit tests for the escalation scorer and its sentiment lexicon, with Spanish and English chat
 // as customers actually type it (caps, missing accents, stretched letters, "!!!").
-#include "actors/escalation/escalation_scorer.hpp"
+#include "logic/escalation/escalation_scorer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "actors/escalation/sentiment_lexicon.hpp"
+#include "logic/escalation/sentiment_lexicon.hpp"
 
-using namespace parley::escalation;
+using namespace parley::logic::escalation;
 
 namespace {
 

@@ -41,9 +41,9 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/escalation/sentiment_lexicon.hpp"
+#include "logic/escalation/sentiment_lexicon.hpp"
 
-namespace parley::escalation {
+namespace parley::logic::escalation {
 
 struct weights {
   double sentiment = 30;
@@ -103,4 +103,4 @@ struct decision {
 
 [[nodiscard]] decision score(const turn_signals& s, const tenant_rules& rules = {});
 
-}  // namespace parley::escalation
+}  // namespace parley::logic::escalation

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace parley::cluster {
+namespace parley::logic {
 
 /// FNV-1a 64 of `s`, then murmur3's fmix64 so that nearby inputs land far apart.
 [[nodiscard]] uint64_t stable_hash64(std::string_view s) noexcept;
@@ -29,4 +29,4 @@ namespace parley::cluster {
 [[nodiscard]] std::vector<std::string> ranking(std::string_view tenant_id,
                                                const std::vector<std::string>& nodes_up);
 
-}  // namespace parley::cluster
+}  // namespace parley::logic

@@ -92,98 +92,111 @@ void deliver_local(self_ptr self, const services& svc, inbound_msg&& m, int64_t 
   self->send(t, std::move(m));
 }
 
+namespace {
+
+// A tenant's subtree ended: its conversations are gone with it (and, in a cluster, its lease).
+void on_subtree_down(self_ptr self, const services& svc, caf::down_msg& dm) {
+  auto& st = self->state;
+  st.live->erase(dm.source);
+  auto it = st.by_addr.find(dm.source);
+  if (it == st.by_addr.end()) return;
+  auto tenant_id = it->second;
+  if (clustered(svc)) on_tenant_down(self, svc, tenant_id, dm.reason);
+  st.tenants.erase(tenant_id);
+  st.by_addr.erase(it);
+  for (auto a = st.active.begin(); a != st.active.end();) {
+    if (a->second.tenant_id == tenant_id) {
+      st.lru.erase(a->second.pos);
+      a = st.active.erase(a);
+    } else {
+      ++a;
+    }
+  }
+}
+
+void on_conversation_gone(self_ptr self, const std::string& conv_id) {
+  auto& st = self->state;
+  auto it = st.active.find(conv_id);
+  if (it == st.active.end()) return;
+  st.lru.erase(it->second.pos);
+  st.active.erase(it);
+  // After a mass passivation glibc keeps the freed memory in its arenas; hand it back so a
+  // node's footprint follows its active conversations (cheap, and rare).
+  if (st.high_water < 1000 || (st.active.size() * 2 >= st.trimmed_at && !st.active.empty())) return;
+  malloc_trim(0);
+  st.trimmed_at = st.active.size();
+  if (!st.active.empty()) return;
+  st.high_water = 0;
+  // Work that trails the last passivation (database results, outbox records, the stopped
+  // actors themselves) frees memory after this trim: trim again as it settles.
+  self->delayed_send(self, std::chrono::seconds{1}, trim_atom::value);
+  self->delayed_send(self, std::chrono::seconds{4}, trim_atom::value);
+}
+
+caf::result<child_info> describe(self_ptr self) {
+  auto& st = self->state;
+  child_info me;
+  me.name = "tenants";
+  me.kind = "router";
+  me.state = "running";
+  me.mailbox = self->mailbox().size();
+  me.handled = ++st.handled;
+  me.detail = "tenants=" + std::to_string(st.tenants.size()) +
+              " active_conversations=" + std::to_string(st.active.size()) +
+              " evicted=" + std::to_string(st.evicted);
+  if (!st.placement.empty() || st.forwarded > 0 || st.received > 0)
+    me.detail += " placed=" + std::to_string(st.placement.size()) +
+                 " forwarded=" + std::to_string(st.forwarded) +
+                 " received=" + std::to_string(st.received);
+  std::vector<supervision::named_child> kids;
+  for (auto& [id, t] : st.tenants) kids.push_back({"tenant/" + id, t, 0, {}, "running"});
+  auto rp = self->make_response_promise<child_info>();
+  supervision::gather_children(self, std::move(me), std::move(kids), rp);
+  return rp;
+}
+
+// On a single node every tenant is local.
+caf::message_handler single_node_behavior(self_ptr self, const services& svc) {
+  return {
+      [self, svc](inbound_msg& m) {
+        ++self->state.handled;
+        deliver_local(self, svc, std::move(m));
+      },
+      [self, svc](kb_changed_atom, const std::string& tenant_id) {
+        self->send(tenant_for(self, svc, tenant_id), kb_changed_atom::value);
+      },
+      [self, svc](admit_atom, const std::string& tenant_id) {
+        // An API call also starts the tenant's subtree on demand.
+        return self->delegate(tenant_for(self, svc, tenant_id), admit_atom::value);
+      },
+  };
+}
+
+caf::message_handler common_behavior(self_ptr self) {
+  return {
+      [self](changed_atom, const std::string& tenant_id) {
+        auto it = self->state.tenants.find(tenant_id);
+        if (it != self->state.tenants.end()) self->send(it->second, changed_atom::value);
+      },
+      [self](gone_atom, const std::string& conv_id) { on_conversation_gone(self, conv_id); },
+      [](trim_atom) { malloc_trim(0); },
+      [self](info_atom) { return describe(self); },
+  };
+}
+
+}  // namespace
+
 caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
   auto tenants = sys.spawn([svc](self_ptr self) -> caf::behavior {
     auto live = self->state.live;
     self->attach_functor([live](const caf::error&) {
       for (auto& [addr, t] : *live) caf::anon_send_exit(t, caf::exit_reason::user_shutdown);
     });
-    self->set_down_handler([self, svc](caf::down_msg& dm) {
-      auto& st = self->state;
-      st.live->erase(dm.source);
-      auto it = st.by_addr.find(dm.source);
-      if (it == st.by_addr.end()) return;
-      auto tenant_id = it->second;
-      if (clustered(svc)) on_tenant_down(self, svc, tenant_id, dm.reason);
-      st.tenants.erase(tenant_id);
-      st.by_addr.erase(it);
-      // Its conversations are gone with it.
-      for (auto a = st.active.begin(); a != st.active.end();) {
-        if (a->second.tenant_id == tenant_id) {
-          st.lru.erase(a->second.pos);
-          a = st.active.erase(a);
-        } else {
-          ++a;
-        }
-      }
-    });
+    self->set_down_handler([self, svc](caf::down_msg& dm) { on_subtree_down(self, svc, dm); });
     if (clustered(svc)) start_placement(self, svc);
-    caf::message_handler single_node{
-        [self, svc](inbound_msg& m) {
-          ++self->state.handled;
-          deliver_local(self, svc, std::move(m));
-        },
-        [self, svc](kb_changed_atom, const std::string& tenant_id) {
-          self->send(tenant_for(self, svc, tenant_id), kb_changed_atom::value);
-        },
-        [self, svc](admit_atom, const std::string& tenant_id) {
-          // An API call also starts the tenant's subtree on demand.
-          return self->delegate(tenant_for(self, svc, tenant_id), admit_atom::value);
-        },
-    };
-    caf::message_handler common{
-        [self](changed_atom, const std::string& tenant_id) {
-          auto it = self->state.tenants.find(tenant_id);
-          if (it != self->state.tenants.end()) self->send(it->second, changed_atom::value);
-        },
-        [self](gone_atom, const std::string& conv_id) {
-          auto& st = self->state;
-          auto it = st.active.find(conv_id);
-          if (it == st.active.end()) return;
-          st.lru.erase(it->second.pos);
-          st.active.erase(it);
-          // After a mass passivation glibc keeps the freed memory in its arenas; hand it back
-          // so a node's footprint follows its active conversations (cheap, and rare).
-          if (st.high_water >= 1000 &&
-              (st.active.size() * 2 < st.trimmed_at || st.active.empty())) {
-            malloc_trim(0);
-            st.trimmed_at = st.active.size();
-            if (st.active.empty()) {
-              st.high_water = 0;
-              // Work that trails the last passivation (database results, outbox records, the
-              // stopped actors themselves) frees memory after this trim: trim again as it
-              // settles.
-              self->delayed_send(self, std::chrono::seconds{1}, trim_atom::value);
-              self->delayed_send(self, std::chrono::seconds{4}, trim_atom::value);
-            }
-          }
-        },
-        [](trim_atom) { malloc_trim(0); },
-        [self](info_atom) -> caf::result<child_info> {
-          auto& st = self->state;
-          child_info me;
-          me.name = "tenants";
-          me.kind = "router";
-          me.state = "running";
-          me.mailbox = self->mailbox().size();
-          me.handled = ++st.handled;
-          me.detail = "tenants=" + std::to_string(st.tenants.size()) +
-                      " active_conversations=" + std::to_string(st.active.size()) +
-                      " evicted=" + std::to_string(st.evicted);
-          if (!st.placement.empty() || st.forwarded > 0 || st.received > 0)
-            me.detail += " placed=" + std::to_string(st.placement.size()) +
-                         " forwarded=" + std::to_string(st.forwarded) +
-                         " received=" + std::to_string(st.received);
-          std::vector<supervision::named_child> kids;
-          for (auto& [id, t] : st.tenants) kids.push_back({"tenant/" + id, t, 0, {}, "running"});
-          auto rp = self->make_response_promise<child_info>();
-          supervision::gather_children(self, std::move(me), std::move(kids), rp);
-          return rp;
-        },
-    };
     // The cluster's handlers come first: they replace the single node's for the same messages.
-    return caf::behavior{clustered(svc) ? placement_behavior(self, svc).or_else(common)
-                                        : single_node.or_else(common)};
+    auto first = clustered(svc) ? placement_behavior(self, svc) : single_node_behavior(self, svc);
+    return caf::behavior{first.or_else(common_behavior(self))};
   });
   publish(sys, tenants_name(), tenants);
   return tenants;

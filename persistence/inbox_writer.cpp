@@ -104,13 +104,126 @@ struct message_ref {
   std::size_t conversation;  // index into the batch's distinct customers
 };
 
+// The distinct customers of a batch, in order of first appearance, and where each message is.
+struct batch_customers {
+  std::vector<std::string> tenant, channel, customer, name;
+  std::vector<message_ref> refs;
+};
+
+batch_customers customers_of(const ingest_request* reqs, std::size_t n) {
+  batch_customers c;
+  std::map<std::pair<std::string, std::string>, std::size_t> seen;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < reqs[i].messages.size(); ++k) {
+      const auto& m = reqs[i].messages[k];
+      auto [it, added] = seen.emplace(std::make_pair(reqs[i].channel_id, m.from), c.tenant.size());
+      if (added) {
+        c.tenant.push_back(reqs[i].tenant_id);
+        c.channel.push_back(reqs[i].channel_id);
+        c.customer.push_back(m.from);
+        c.name.push_back(m.contact_name);
+      } else if (!m.contact_name.empty()) {
+        c.name[it->second] = m.contact_name;  // the latest name wins
+      }
+      c.refs.push_back(message_ref{i, k, it->second});
+    }
+  return c;
+}
+
+// Each customer's conversation (created when new; renamed when the name changed).
+struct batch_conversations {
+  std::vector<std::string> id;
+  std::vector<bool> created;
+};
+
+batch_conversations open_conversations(pqxx::work& tx, const batch_customers& c) {
+  batch_conversations out{std::vector<std::string>(c.tenant.size()),
+                          std::vector<bool>(c.tenant.size(), false)};
+  std::vector<std::string> rename_id, rename_to;
+  for (const auto& r :
+       tx.exec_prepared("ingest_conversations", text_array(c.tenant), text_array(c.channel),
+                        text_array(c.customer), text_array(c.name))) {
+    auto i = r[0].as<std::size_t>() - 1;
+    out.id[i] = str(r[1]);
+    out.created[i] = r[2].as<bool>();
+    if (r[3].as<bool>(false)) {
+      rename_id.push_back(out.id[i]);
+      rename_to.push_back(c.name[i]);
+    }
+  }
+  for (std::size_t i = 0; i < out.id.size(); ++i)
+    if (out.id[i].empty())
+      out.id[i] = str(tx.exec_prepared1("ingest_conversation", c.channel[i], c.customer[i])[0]);
+  if (!rename_id.empty())
+    tx.exec_prepared("ingest_names", text_array(rename_id), text_array(rename_to));
+  return out;
+}
+
+// The messages, one statement: (tenant, wamid) -> id of those not stored before.
+std::map<std::pair<std::string, std::string>, int64_t> insert_messages(
+    pqxx::work& tx, const ingest_request* reqs, const std::vector<message_ref>& refs,
+    const batch_conversations& convs) {
+  std::vector<std::string> tenant, conv, type, text, wamid, raw, mid, mmime, msha, mfile;
+  std::vector<int64_t> ts;
+  std::vector<bool> voice;
+  for (const auto& ref : refs) {
+    const auto& m = reqs[ref.request].messages[ref.message];
+    tenant.push_back(reqs[ref.request].tenant_id);
+    conv.push_back(convs.id[ref.conversation]);
+    type.push_back(m.type);
+    text.push_back(m.text);
+    wamid.push_back(m.wamid);
+    raw.push_back(m.raw);
+    ts.push_back(m.provider_ts);
+    mid.push_back(m.media.id);
+    mmime.push_back(m.media.mime_type);
+    msha.push_back(m.media.sha256);
+    mfile.push_back(m.media.filename);
+    voice.push_back(m.media.voice);
+  }
+  std::map<std::pair<std::string, std::string>, int64_t> inserted;
+  for (const auto& r : tx.exec_prepared(
+           "ingest_messages", text_array(tenant), text_array(conv), text_array(type),
+           text_array(text), text_array(wamid), text_array(raw), value_array(ts), text_array(mid),
+           text_array(mmime), text_array(msha), text_array(mfile), value_array(voice)))
+    inserted.emplace(std::make_pair(str(r[1]), str(r[2])), r[0].as<int64_t>());
+  return inserted;
+}
+
+void store_messages(pqxx::work& tx, const ingest_request* reqs, std::vector<ingest_result>& out,
+                    const batch_customers& customers) {
+  auto convs = open_conversations(tx, customers);
+  auto inserted = insert_messages(tx, reqs, customers.refs, convs);
+  for (const auto& ref : customers.refs) {
+    const auto& req = reqs[ref.request];
+    const auto& m = req.messages[ref.message];
+    auto it = inserted.find({req.tenant_id, m.wamid});
+    if (it == inserted.end()) {  // stored before, or earlier in this batch
+      ++out[ref.request].duplicates;
+      continue;
+    }
+    stored_message s;
+    s.id = it->second;
+    s.tenant_id = req.tenant_id;
+    s.channel_id = req.channel_id;
+    s.conversation_id = convs.id[ref.conversation];
+    s.customer = m.from;
+    s.type = m.type;
+    s.text = m.text;
+    s.wamid = m.wamid;
+    s.media = m.media;
+    s.new_conversation = convs.created[ref.conversation];
+    out[ref.request].stored.push_back(std::move(s));
+    inserted.erase(it);  // a second copy in the batch is a duplicate
+  }
+}
+
 // The batch's requests in one transaction (scope: platform; the tenant of every row comes from
 // the channel the webhook was verified for). Throws on any error.
 std::vector<ingest_result> write_batch(pqxx::connection& c, const ingest_request* reqs,
                                        std::size_t n) {
   std::vector<ingest_result> out(n);
   pqxx::work tx{c};  // the writer's session sees every tenant (group_commit)
-
   std::vector<std::string> p_tenant, p_channel, p_body;
   for (std::size_t i = 0; i < n; ++i) {
     p_tenant.push_back(reqs[i].tenant_id);
@@ -119,96 +232,8 @@ std::vector<ingest_result> write_batch(pqxx::connection& c, const ingest_request
   }
   tx.exec_prepared("ingest_payloads", text_array(p_tenant), text_array(p_channel),
                    text_array(p_body));
-
-  // Distinct customers of the batch, in order of first appearance.
-  std::map<std::pair<std::string, std::string>, std::size_t> customers;
-  std::vector<std::string> c_tenant, c_channel, c_customer, c_name;
-  std::vector<message_ref> refs;
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t k = 0; k < reqs[i].messages.size(); ++k) {
-      const auto& m = reqs[i].messages[k];
-      auto [it, added] =
-          customers.emplace(std::make_pair(reqs[i].channel_id, m.from), c_tenant.size());
-      if (added) {
-        c_tenant.push_back(reqs[i].tenant_id);
-        c_channel.push_back(reqs[i].channel_id);
-        c_customer.push_back(m.from);
-        c_name.push_back(m.contact_name);
-      } else if (!m.contact_name.empty()) {
-        c_name[it->second] = m.contact_name;  // the latest name wins
-      }
-      refs.push_back(message_ref{i, k, it->second});
-    }
-
-  if (!refs.empty()) {
-    std::vector<std::string> conv_id(c_tenant.size());
-    std::vector<bool> created(c_tenant.size(), false);
-    std::vector<std::string> rename_id, rename_to;
-    for (const auto& r :
-         tx.exec_prepared("ingest_conversations", text_array(c_tenant), text_array(c_channel),
-                          text_array(c_customer), text_array(c_name))) {
-      auto i = r[0].as<std::size_t>() - 1;
-      conv_id[i] = str(r[1]);
-      created[i] = r[2].as<bool>();
-      if (r[3].as<bool>(false)) {
-        rename_id.push_back(conv_id[i]);
-        rename_to.push_back(c_name[i]);
-      }
-    }
-    for (std::size_t i = 0; i < conv_id.size(); ++i)
-      if (conv_id[i].empty())
-        conv_id[i] = str(tx.exec_prepared1("ingest_conversation", c_channel[i], c_customer[i])[0]);
-    if (!rename_id.empty())
-      tx.exec_prepared("ingest_names", text_array(rename_id), text_array(rename_to));
-
-    std::vector<std::string> tenant, conv, type, text, wamid, raw, mid, mmime, msha, mfile;
-    std::vector<int64_t> ts;
-    std::vector<bool> voice;
-    for (const auto& ref : refs) {
-      const auto& m = reqs[ref.request].messages[ref.message];
-      tenant.push_back(reqs[ref.request].tenant_id);
-      conv.push_back(conv_id[ref.conversation]);
-      type.push_back(m.type);
-      text.push_back(m.text);
-      wamid.push_back(m.wamid);
-      raw.push_back(m.raw);
-      ts.push_back(m.provider_ts);
-      mid.push_back(m.media.id);
-      mmime.push_back(m.media.mime_type);
-      msha.push_back(m.media.sha256);
-      mfile.push_back(m.media.filename);
-      voice.push_back(m.media.voice);
-    }
-    std::map<std::pair<std::string, std::string>, int64_t> inserted;  // (tenant, wamid) -> id
-    for (const auto& r : tx.exec_prepared(
-             "ingest_messages", text_array(tenant), text_array(conv), text_array(type),
-             text_array(text), text_array(wamid), text_array(raw), value_array(ts), text_array(mid),
-             text_array(mmime), text_array(msha), text_array(mfile), value_array(voice)))
-      inserted.emplace(std::make_pair(str(r[1]), str(r[2])), r[0].as<int64_t>());
-    for (std::size_t j = 0; j < refs.size(); ++j) {
-      const auto& ref = refs[j];
-      const auto& req = reqs[ref.request];
-      const auto& m = req.messages[ref.message];
-      auto it = inserted.find({req.tenant_id, m.wamid});
-      if (it == inserted.end()) {  // stored before, or earlier in this batch
-        ++out[ref.request].duplicates;
-        continue;
-      }
-      stored_message s;
-      s.id = it->second;
-      s.tenant_id = req.tenant_id;
-      s.channel_id = req.channel_id;
-      s.conversation_id = conv[j];
-      s.customer = m.from;
-      s.type = m.type;
-      s.text = m.text;
-      s.wamid = m.wamid;
-      s.media = m.media;
-      s.new_conversation = created[ref.conversation];
-      out[ref.request].stored.push_back(std::move(s));
-      inserted.erase(it);  // a second copy in the batch is a duplicate
-    }
-  }
+  auto customers = customers_of(reqs, n);
+  if (!customers.refs.empty()) store_messages(tx, reqs, out, customers);
   for (std::size_t i = 0; i < n; ++i)
     for (const auto& s : reqs[i].statuses)
       tx.exec_prepared("ingest_status", reqs[i].tenant_id, s.wamid, s.status, s.provider_ts,

@@ -174,44 +174,52 @@ void prepare_reply_statements(pqxx::connection& c) {
     c.prepare(s->name, s->sql);
 }
 
-std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* plans,
-                                         std::size_t n, bool prepared) {
-  std::vector<reply_outcome> out(n);
-  // Each plan names its tenant; every row written carries it.
-  auto work = platform_work(c, prepared);
-  auto& tx = *work;
-  channel_lookup channels{tx, prepared};
+namespace {
 
-  // 1. Fencing (cluster): a plan whose lease is gone writes nothing.
+// One batch of plans being stored in one transaction; each step below is one statement for
+// the whole batch (escalations aside, which are rare).
+struct reply_batch {
+  pqxx::work& tx;
+  bool prepared;
+  const reply_plan* plans;
+  std::size_t n;
+  std::vector<reply_outcome>& out;
+};
+
+// 1. Fencing (cluster): a plan whose lease is gone writes nothing.
+void fence_stale(reply_batch& b) {
   std::vector<std::string> f_tenant, f_node;
   std::vector<int64_t> f_epoch;
   std::vector<std::size_t> f_plan;
-  for (std::size_t i = 0; i < n; ++i)
-    if (plans[i].lease_epoch > 0) {
-      f_tenant.push_back(plans[i].tenant_id);
-      f_node.push_back(plans[i].lease_node);
-      f_epoch.push_back(plans[i].lease_epoch);
+  for (std::size_t i = 0; i < b.n; ++i)
+    if (b.plans[i].lease_epoch > 0) {
+      f_tenant.push_back(b.plans[i].tenant_id);
+      f_node.push_back(b.plans[i].lease_node);
+      f_epoch.push_back(b.plans[i].lease_epoch);
       f_plan.push_back(i);
-      out[i].fenced = true;
+      b.out[i].fenced = true;
     }
-  if (!f_plan.empty())
-    for (const auto& r :
-         run(tx, prepared, fence, text_array(f_tenant), text_array(f_node), value_array(f_epoch)))
-      out[f_plan[r[0].as<std::size_t>() - 1]].fenced = false;
+  if (f_plan.empty()) return;
+  for (const auto& r :
+       run(b.tx, b.prepared, fence, text_array(f_tenant), text_array(f_node), value_array(f_epoch)))
+    b.out[f_plan[r[0].as<std::size_t>() - 1]].fenced = false;
+}
 
-  // 2. Claims: a turn none of whose messages is left to claim was answered already.
+// 2. Claims: a turn none of whose messages is left to claim was answered already. Returns the
+// plans that go on.
+std::vector<std::size_t> claim_turns(reply_batch& b) {
   std::vector<int64_t> ids;
-  for (std::size_t i = 0; i < n; ++i)
-    if (!out[i].fenced)
-      ids.insert(ids.end(), plans[i].inbound_ids.begin(), plans[i].inbound_ids.end());
+  for (std::size_t i = 0; i < b.n; ++i)
+    if (!b.out[i].fenced)
+      ids.insert(ids.end(), b.plans[i].inbound_ids.begin(), b.plans[i].inbound_ids.end());
   std::unordered_set<int64_t> claimed;
   if (!ids.empty())
-    for (const auto& r : run(tx, prepared, claim, value_array(ids)))
+    for (const auto& r : run(b.tx, b.prepared, claim, value_array(ids)))
       claimed.insert(r[0].as<int64_t>());
   std::vector<std::size_t> live;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (out[i].fenced) continue;
-    const auto& p = plans[i];
+  for (std::size_t i = 0; i < b.n; ++i) {
+    if (b.out[i].fenced) continue;
+    const auto& p = b.plans[i];
     // A claimed id goes to the first plan of the batch that names it, as if the plans had
     // been stored one after the other: a message that reached two turns is answered once.
     bool any = p.inbound_ids.empty();
@@ -219,97 +227,132 @@ std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* 
     if (any)
       live.push_back(i);
     else
-      out[i].answered_already = true;
+      b.out[i].answered_already = true;
   }
+  return live;
+}
 
-  // 3. Turn counters and row locks; the lockout as it stands under the lock. An id given
-  // twice (two turns of one conversation) counts two turns.
+// 3. Turn counters and row locks; the lockout as it stands under the lock. An id given twice
+// (two turns of one conversation) counts two turns.
+std::unordered_map<std::string, conversation_row> lock_conversations(
+    reply_batch& b, const std::vector<std::size_t>& live) {
   std::vector<std::string> conv_ids;
-  for (auto i : live) conv_ids.push_back(plans[i].conversation_id);
+  for (auto i : live) conv_ids.push_back(b.plans[i].conversation_id);
   std::unordered_map<std::string, conversation_row> convs;
-  if (!conv_ids.empty()) {
-    for (const auto& r : run(tx, prepared, turns, text_array(conv_ids)))
-      convs[r[0].c_str()] = conversation_row{r[1].as<bool>(), str(r[2]), str(r[3])};
-  }
+  if (conv_ids.empty()) return convs;
+  for (const auto& r : run(b.tx, b.prepared, turns, text_array(conv_ids)))
+    convs[r[0].c_str()] = conversation_row{r[1].as<bool>(), str(r[2]), str(r[3])};
+  return convs;
+}
 
-  // 4. Bubbles, one statement for the batch.
+using stored_bubbles = std::map<std::tuple<std::string, std::string, int>, int64_t>;
+
+// 4. Bubbles, one statement for the batch: (tenant, idempotency key, index) -> id.
+stored_bubbles insert_bubbles(reply_batch& b, const std::vector<std::size_t>& live,
+                              const std::unordered_map<std::string, conversation_row>& convs) {
   std::vector<std::string> b_tenant, b_conv, b_text, b_key, b_reply, b_author;
   std::vector<int> b_index;
   for (auto i : live) {
-    const auto& p = plans[i];
+    const auto& p = b.plans[i];
     auto it = convs.find(p.conversation_id);
     // A conversation gone (its tenant purged) is answered by nobody.
-    out[i].locked = it == convs.end() || it->second.locked;
-    out[i].escalated = p.escalate && !out[i].locked;
-    if (out[i].locked) continue;
-    for (std::size_t b = 0; b < p.bubbles.size(); ++b) {
+    b.out[i].locked = it == convs.end() || it->second.locked;
+    b.out[i].escalated = p.escalate && !b.out[i].locked;
+    if (b.out[i].locked) continue;
+    for (std::size_t k = 0; k < p.bubbles.size(); ++k) {
       b_tenant.push_back(p.tenant_id);
       b_conv.push_back(p.conversation_id);
-      b_text.push_back(p.bubbles[b]);
+      b_text.push_back(p.bubbles[k]);
       b_key.push_back(p.idempotency_key);
-      b_index.push_back(static_cast<int>(b));
+      b_index.push_back(static_cast<int>(k));
       b_reply.push_back(p.reply_to);
       b_author.push_back(p.escalate ? "system" : "bot");
     }
   }
-  std::map<std::tuple<std::string, std::string, int>, int64_t> stored;
-  if (!b_text.empty())
-    for (const auto& r :
-         run(tx, prepared, bubbles, text_array(b_tenant), text_array(b_conv), text_array(b_text),
-             text_array(b_key), value_array(b_index), text_array(b_reply), text_array(b_author)))
-      stored[{r[1].c_str(), r[2].c_str(), r[3].as<int>()}] = r[0].as<int64_t>();
+  stored_bubbles stored;
+  if (b_text.empty()) return stored;
+  for (const auto& r :
+       run(b.tx, b.prepared, bubbles, text_array(b_tenant), text_array(b_conv), text_array(b_text),
+           text_array(b_key), value_array(b_index), text_array(b_reply), text_array(b_author)))
+    stored[{r[1].c_str(), r[2].c_str(), r[3].as<int>()}] = r[0].as<int64_t>();
+  return stored;
+}
 
-  // 5. Escalations (rare), then the events of the batch.
+// 5. Escalations (rare), then the events of the batch.
+void record_events(reply_batch& b, const std::vector<std::size_t>& live) {
   std::vector<std::string> e_tenant, e_conv, e_msgs;
   std::vector<int> e_bubbles;
   std::vector<double> e_conf;
   std::vector<bool> e_fallback, e_silenced, e_escalated;
   for (auto i : live) {
-    const auto& p = plans[i];
-    if (out[i].escalated)
-      run(tx, prepared, escalate, p.tenant_id, p.conversation_id, p.handoff_hours, p.priority,
+    const auto& p = b.plans[i];
+    const auto& o = b.out[i];
+    if (o.escalated)
+      run(b.tx, b.prepared, escalate, p.tenant_id, p.conversation_id, p.handoff_hours, p.priority,
           p.department, p.escalation_json);
     e_tenant.push_back(p.tenant_id);
     e_conv.push_back(p.conversation_id);
     e_msgs.push_back(value_array(p.inbound_ids));
-    e_bubbles.push_back(out[i].locked ? 0 : static_cast<int>(p.bubbles.size()));
+    e_bubbles.push_back(o.locked ? 0 : static_cast<int>(p.bubbles.size()));
     e_conf.push_back(p.confidence);
     e_fallback.push_back(p.fallback);
-    e_silenced.push_back(out[i].locked);
-    e_escalated.push_back(out[i].escalated);
+    e_silenced.push_back(o.locked);
+    e_escalated.push_back(o.escalated);
   }
-  if (!e_tenant.empty())
-    run(tx, prepared, processed, text_array(e_tenant), text_array(e_conv), text_array(e_msgs),
-        value_array(e_bubbles), value_array(e_conf), value_array(e_fallback),
-        value_array(e_silenced), value_array(e_escalated));
+  if (e_tenant.empty()) return;
+  run(b.tx, b.prepared, processed, text_array(e_tenant), text_array(e_conv), text_array(e_msgs),
+      value_array(e_bubbles), value_array(e_conf), value_array(e_fallback), value_array(e_silenced),
+      value_array(e_escalated));
+}
 
-  // 6. What the outbox sends: the new bubbles; a key stored earlier gives back its pending ones.
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& p = plans[i];
-    if (out[i].fenced) continue;
-    if (out[i].answered_already) {
-      pending_of_key(tx, prepared, channels, p, out[i]);
+// 6. What the outbox sends: the new bubbles; a key stored earlier gives back its pending ones.
+void collect_sends(reply_batch& b, channel_lookup& channels,
+                   std::unordered_map<std::string, conversation_row>& convs,
+                   const stored_bubbles& stored) {
+  for (std::size_t i = 0; i < b.n; ++i) {
+    const auto& p = b.plans[i];
+    auto& o = b.out[i];
+    if (o.fenced) continue;
+    if (o.answered_already) {
+      pending_of_key(b.tx, b.prepared, channels, p, o);
       continue;
     }
-    if (out[i].locked || p.bubbles.empty()) continue;
+    if (o.locked || p.bubbles.empty()) continue;
     const auto& conv = convs[p.conversation_id];
     bool all_new = true;
     std::vector<outbound_item> items;
-    for (std::size_t b = 0; b < p.bubbles.size(); ++b) {
-      auto it = stored.find({p.tenant_id, p.idempotency_key, static_cast<int>(b)});
+    for (std::size_t k = 0; k < p.bubbles.size(); ++k) {
+      auto it = stored.find({p.tenant_id, p.idempotency_key, static_cast<int>(k)});
       if (it == stored.end()) {
         all_new = false;
         break;
       }
       items.push_back(bubble_item(p, conv, channels.get(conv.channel_id), it->second,
-                                  static_cast<int>(b), p.bubbles[b], p.reply_to, 0));
+                                  static_cast<int>(k), p.bubbles[k], p.reply_to, 0));
     }
     if (all_new)
-      out[i].to_send = std::move(items);
+      o.to_send = std::move(items);
     else
-      pending_of_key(tx, prepared, channels, p, out[i]);
+      pending_of_key(b.tx, b.prepared, channels, p, o);
   }
-  tx.commit();
+}
+
+}  // namespace
+
+std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* plans,
+                                         std::size_t n, bool prepared) {
+  std::vector<reply_outcome> out(n);
+  // Each plan names its tenant; every row written carries it.
+  auto work = platform_work(c, prepared);
+  channel_lookup channels{*work, prepared};
+  reply_batch batch{*work, prepared, plans, n, out};
+  fence_stale(batch);
+  auto live = claim_turns(batch);
+  auto convs = lock_conversations(batch, live);
+  auto stored = insert_bubbles(batch, live, convs);
+  record_events(batch, live);
+  collect_sends(batch, channels, convs, stored);
+  work->commit();
   return out;
 }
 

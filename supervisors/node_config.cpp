@@ -228,81 +228,82 @@ std::string load(node_config& cfg, int argc, char** argv) {
   return load(cfg, std::move(args), process_env());
 }
 
-std::string load(node_config& cfg, std::vector<std::string> args,
-                 const std::map<std::string, std::string>& env) {
-  auto env_get = [&](const std::string& k) -> const std::string* {
-    auto i = env.find(k);
-    return i == env.end() || i->second.empty() ? nullptr : &i->second;
-  };
+namespace {
+
+using env_map = std::map<std::string, std::string>;
+
+const std::string* env_get(const env_map& env, const std::string& k) {
+  auto i = env.find(k);
+  return i == env.end() || i->second.empty() ? nullptr : &i->second;
+}
+
+bool print_help_if_asked(node_config& cfg, const std::vector<std::string>& args) {
   for (const auto& a : args) {
-    if (a == "--help" || a == "-h" || a == "-?") {
-      std::cout
-          << "usage: parleyd [--config FILE] [--node NAME] [--group.key=value ...]\n\n"
-             "  --config FILE  cluster.conf to load (PARLEY_CONFIG)\n"
-             "  --node NAME    which node of the file this process is (PARLEY_NODE)\n\n"
-             "Every setting below can be given in the file's [group] or on the command\n"
-             "line as --group.key=value. Environment overrides: PARLEY_CONFIG, PARLEY_NODE,\n"
-             "PARLEY_DATABASE_URL, PARLEY_HTTP_PORT, PARLEY_ADMIN_TOKEN,\n"
-             "PARLEY_MASTER_KEY_FILE, PARLEY_BUFFER_WINDOW_MS, PARLEY_CONVERSATION_IDLE_MS.\n\n"
-          << cfg.options().help_text(false);
-      cfg.cli_helptext_printed = true;
-      return {};
-    }
+    if (a != "--help" && a != "-h" && a != "-?") continue;
+    std::cout << "usage: parleyd [--config FILE] [--node NAME] [--group.key=value ...]\n\n"
+                 "  --config FILE  cluster.conf to load (PARLEY_CONFIG)\n"
+                 "  --node NAME    which node of the file this process is (PARLEY_NODE)\n\n"
+                 "Every setting below can be given in the file's [group] or on the command\n"
+                 "line as --group.key=value. Environment overrides: PARLEY_CONFIG, PARLEY_NODE,\n"
+                 "PARLEY_DATABASE_URL, PARLEY_HTTP_PORT, PARLEY_ADMIN_TOKEN,\n"
+                 "PARLEY_MASTER_KEY_FILE, PARLEY_BUFFER_WINDOW_MS, PARLEY_CONVERSATION_IDLE_MS.\n\n"
+              << cfg.options().help_text(false);
+    cfg.cli_helptext_printed = true;
+    return true;
   }
-  auto cli_config = take_option(args, "--config", "-c");
-  auto cli_node = take_option(args, "--node", "");
-  cfg.config_file = !cli_config.empty()        ? cli_config
-                    : env_get("PARLEY_CONFIG") ? *env_get("PARLEY_CONFIG")
-                                               : std::string{};
-  std::stringstream ini;
-  if (!cfg.config_file.empty()) {
-    std::ifstream in{cfg.config_file};
-    if (!in) return "cannot read config file " + cfg.config_file;
-    ini << in.rdbuf();
+  return false;
+}
+
+// The file's text, checked raw first: a raw read with no declared options keeps every key and
+// value as written, so typos and mistyped values can be reported (CAF's typed read drops them
+// silently).
+std::string read_file(node_config& cfg, std::stringstream& ini) {
+  if (cfg.config_file.empty()) return {};
+  std::ifstream in{cfg.config_file};
+  if (!in) return "cannot read config file " + cfg.config_file;
+  ini << in.rdbuf();
+  std::istringstream raw_in{ini.str()};
+  caf::settings raw;
+  if (auto err = caf::actor_system_config::parse_config(raw_in, caf::config_option_set{}, raw))
+    return "cannot parse " + cfg.config_file + ": " + cfg.render(err);
+  return validate_own_groups(cfg, raw);
+}
+
+std::string ms_env(const env_map& env, const char* name, caf::timespan& out) {
+  if (auto v = env_get(env, name)) {
+    char* end = nullptr;
+    long long ms = std::strtoll(v->c_str(), &end, 10);
+    if (*end != '\0' || ms < 0)
+      return std::string{name} + " must be milliseconds, got '" + *v + "'";
+    out = std::chrono::milliseconds{ms};
   }
-  {
-    // A raw read with no declared options keeps every key and value as written, so typos and
-    // mistyped values can be reported (CAF's typed read drops them silently).
-    std::istringstream raw_in{ini.str()};
-    caf::settings raw;
-    if (auto err = caf::actor_system_config::parse_config(raw_in, caf::config_option_set{}, raw))
-      return "cannot parse " + cfg.config_file + ": " + cfg.render(err);
-    if (auto e = validate_own_groups(cfg, raw); !e.empty()) return e;
-  }
-  if (auto err = cfg.parse(std::move(args), ini))
-    return "invalid configuration: " + cfg.render(err);
-  if (cfg.cli_helptext_printed) return {};
-  if (auto e = read_nodes(cfg); !e.empty()) return e;
-  // Environment overrides the file; the command line's --node overrides both.
-  if (auto v = env_get("PARLEY_NODE")) cfg.node = *v;
+  return {};
+}
+
+// The environment overrides the file (the command line's --node overrides both).
+std::string apply_env(node_config& cfg, const env_map& env, const std::string& cli_node) {
+  if (auto v = env_get(env, "PARLEY_NODE")) cfg.node = *v;
   if (!cli_node.empty()) cfg.node = cli_node;
   if (cfg.nodes.count(cfg.node) == 0) {
     std::string known;
     for (const auto& [name, n] : cfg.nodes) known += (known.empty() ? "" : ", ") + name;
     return "node '" + cfg.node + "' is not in cluster.nodes (known: " + known + ")";
   }
-  if (auto v = env_get("PARLEY_DATABASE_URL")) cfg.database_url = *v;
-  if (auto v = env_get("PARLEY_DATABASE_MIGRATION_URL")) cfg.database_migration_url = *v;
-  if (auto v = env_get("PARLEY_ADMIN_TOKEN")) cfg.admin_token = *v;
-  if (auto v = env_get("PARLEY_MASTER_KEY_FILE")) cfg.master_key_file = *v;
-  if (auto v = env_get("PARLEY_HTTP_PORT")) {
+  if (auto v = env_get(env, "PARLEY_DATABASE_URL")) cfg.database_url = *v;
+  if (auto v = env_get(env, "PARLEY_DATABASE_MIGRATION_URL")) cfg.database_migration_url = *v;
+  if (auto v = env_get(env, "PARLEY_ADMIN_TOKEN")) cfg.admin_token = *v;
+  if (auto v = env_get(env, "PARLEY_MASTER_KEY_FILE")) cfg.master_key_file = *v;
+  if (auto v = env_get(env, "PARLEY_HTTP_PORT")) {
     if (!parse_port(*v, cfg.http_port))
       return "PARLEY_HTTP_PORT must be a port number, got '" + *v + "'";
   } else if (cfg.http_port == 0) {
     cfg.http_port = cfg.self().http_port;
   }
-  auto ms_env = [&](const char* name, caf::timespan& out) -> std::string {
-    if (auto v = env_get(name)) {
-      char* end = nullptr;
-      long long ms = std::strtoll(v->c_str(), &end, 10);
-      if (*end != '\0' || ms < 0)
-        return std::string{name} + " must be milliseconds, got '" + *v + "'";
-      out = std::chrono::milliseconds{ms};
-    }
-    return {};
-  };
-  if (auto e = ms_env("PARLEY_BUFFER_WINDOW_MS", cfg.buffer_window); !e.empty()) return e;
-  if (auto e = ms_env("PARLEY_CONVERSATION_IDLE_MS", cfg.conversation_idle); !e.empty()) return e;
+  if (auto e = ms_env(env, "PARLEY_BUFFER_WINDOW_MS", cfg.buffer_window); !e.empty()) return e;
+  return ms_env(env, "PARLEY_CONVERSATION_IDLE_MS", cfg.conversation_idle);
+}
+
+std::string validate(node_config& cfg) {
   if (cfg.admin_token.empty() && !cfg.admin_token_file.empty()) {
     std::ifstream in{cfg.admin_token_file};
     if (!in) return "cannot read admin-token-file " + cfg.admin_token_file;
@@ -318,6 +319,25 @@ std::string load(node_config& cfg, std::vector<std::string> args,
   if (cfg.http_threads < 1) return "http.threads must be at least 1";
   if (cfg.outbox_max_attempts < 1) return "outbox.max-attempts must be at least 1";
   return validate_cluster(cfg);
+}
+
+}  // namespace
+
+std::string load(node_config& cfg, std::vector<std::string> args, const env_map& env) {
+  if (print_help_if_asked(cfg, args)) return {};
+  auto cli_config = take_option(args, "--config", "-c");
+  auto cli_node = take_option(args, "--node", "");
+  cfg.config_file = !cli_config.empty()             ? cli_config
+                    : env_get(env, "PARLEY_CONFIG") ? *env_get(env, "PARLEY_CONFIG")
+                                                    : std::string{};
+  std::stringstream ini;
+  if (auto e = read_file(cfg, ini); !e.empty()) return e;
+  if (auto err = cfg.parse(std::move(args), ini))
+    return "invalid configuration: " + cfg.render(err);
+  if (cfg.cli_helptext_printed) return {};
+  if (auto e = read_nodes(cfg); !e.empty()) return e;
+  if (auto e = apply_env(cfg, env, cli_node); !e.empty()) return e;
+  return validate(cfg);
 }
 
 }  // namespace parley

@@ -46,15 +46,25 @@ std::optional<target_address> parse_target(const std::string& url) {
   return t;
 }
 
-std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code) {
-  bench_options o;
-  std::vector<std::string> targets;
-  std::string scenario_name = "e2e";
-  CLI::App app{
-      "parley-bench: load generator for parleyd. Sets up its own tenants, channels and knowledge "
-      "through the admin API, answers the node's replies with a built-in fake Graph API, and "
-      "prints a JSON report (ack and end-to-end latency, throughput, errors, lost and duplicated "
-      "replies)."};
+namespace {
+
+const std::map<std::string, scenario>& scenarios_by_name() {
+  static const std::map<std::string, scenario> names{
+      {"ingest", scenario::ingest},         {"e2e", scenario::e2e},
+      {"burst", scenario::burst},           {"hot-tenant", scenario::hot_tenant},
+      {"duplicates", scenario::duplicates}, {"cluster", scenario::cluster}};
+  return names;
+}
+
+// Their defaults depend on the scenario, so whether they were given must be known after parsing.
+struct scenario_defaulted_options {
+  CLI::Option* duplicate_ratio = nullptr;
+  CLI::Option* hot_tenant_share = nullptr;
+  CLI::Option* burst_size = nullptr;
+  CLI::Option* drain_timeout = nullptr;
+};
+
+void add_target_options(CLI::App& app, bench_options& o, std::vector<std::string>& targets) {
   app.add_option("--target", targets,
                  "parleyd base URL; repeat or comma-separate for a cluster (webhooks are spread "
                  "over the nodes, admin calls go to the first)")
@@ -62,10 +72,9 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
       ->default_str("http://127.0.0.1:8080");
   app.add_option("--admin-token", o.admin_token, "platform admin token")
       ->envname("PARLEY_ADMIN_TOKEN");
-  static const std::map<std::string, scenario> names{
-      {"ingest", scenario::ingest},         {"e2e", scenario::e2e},
-      {"burst", scenario::burst},           {"hot-tenant", scenario::hot_tenant},
-      {"duplicates", scenario::duplicates}, {"cluster", scenario::cluster}};
+}
+
+void add_load_options(CLI::App& app, bench_options& o, std::string& scenario_name) {
   app.add_option("--scenario", scenario_name,
                  "ingest (acks only), e2e (acks and replies), burst (several messages per "
                  "customer in a row), hot-tenant (skewed), duplicates (re-sent bodies), cluster "
@@ -96,18 +105,24 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
                  "messages batched in one webhook (one tenant)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  auto* dup = app.add_option("--duplicate-ratio", o.duplicate_ratio,
-                             "share of requests that re-send an earlier acked body "
-                             "(default 0.2 for --scenario duplicates, else 0)")
-                  ->check(CLI::Range(0.0, 0.95));
-  auto* hot = app.add_option("--hot-tenant-share", o.hot_tenant_share,
-                             "share of traffic on tenant 0, 0..1 (default 0.8 for --scenario "
-                             "hot-tenant, else uniform)")
-                  ->check(CLI::Range(0.0, 1.0));
-  auto* burst = app.add_option("--burst-size", o.burst_size,
-                               "messages in a row from one customer (default 4 for --scenario "
-                               "burst, else 1)")
-                    ->check(CLI::Range(1, 1000));
+}
+
+void add_traffic_shape_options(CLI::App& app, bench_options& o, scenario_defaulted_options& given) {
+  given.duplicate_ratio = app.add_option("--duplicate-ratio", o.duplicate_ratio,
+                                         "share of requests that re-send an earlier acked body "
+                                         "(default 0.2 for --scenario duplicates, else 0)")
+                              ->check(CLI::Range(0.0, 0.95));
+  given.hot_tenant_share = app.add_option("--hot-tenant-share", o.hot_tenant_share,
+                                          "share of traffic on tenant 0, 0..1 (default 0.8 for "
+                                          "--scenario hot-tenant, else uniform)")
+                               ->check(CLI::Range(0.0, 1.0));
+  given.burst_size = app.add_option("--burst-size", o.burst_size,
+                                    "messages in a row from one customer (default 4 for "
+                                    "--scenario burst, else 1)")
+                         ->check(CLI::Range(1, 1000));
+}
+
+void add_measurement_options(CLI::App& app, bench_options& o, scenario_defaulted_options& given) {
   app.add_flag("--baseline", o.baseline,
                "also run the same load against the built-in baseline server (HTTP + HMAC + "
                "parse, no database, no actors) and report parley/baseline");
@@ -115,16 +130,19 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   app.add_option("--report", o.report_file, "write the JSON report here instead of stdout");
-  auto* drain = app.add_option("--drain-timeout", o.drain_timeout_s,
-                               "after the load, seconds to wait for outstanding replies "
-                               "(default 10; ingest: 0, replies not checked)")
-                    ->check(CLI::Range(0.0, 3600.0));
+  given.drain_timeout = app.add_option("--drain-timeout", o.drain_timeout_s,
+                                       "after the load, seconds to wait for outstanding replies "
+                                       "(default 10; ingest: 0, replies not checked)")
+                            ->check(CLI::Range(0.0, 3600.0));
   app.add_flag("--allow-merge", o.allow_merge,
                "parleyd runs with a buffer window: a message answered together with a later one "
                "of the same customer is not lost");
   app.add_option("--request-timeout", o.request_timeout_s, "seconds before a webhook times out")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
+}
+
+void add_runtime_options(CLI::App& app, bench_options& o) {
   app.add_option("--threads", o.threads, "load-driver threads")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
@@ -141,6 +159,59 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
   app.add_option("--database", o.database_url,
                  "the node's PostgreSQL database as a superuser: the report gains what the "
                  "database did (statements, commits, top statements, sequential scans)");
+}
+
+// False after printing why; the caller then makes main exit with 2.
+bool validate_targets_and_token(std::vector<std::string> targets, bench_options& o) {
+  if (targets.empty()) targets.push_back("http://127.0.0.1:8080");
+  for (const auto& t : targets) {
+    auto parsed = parse_target(t);
+    if (!parsed) {
+      std::cerr << "parley-bench: --target " << t << " is not http://host:port\n";
+      return false;
+    }
+    o.targets.push_back(*parsed);
+  }
+  if (o.admin_token.empty()) {
+    std::cerr << "parley-bench: --admin-token (or PARLEY_ADMIN_TOKEN) is required\n";
+    return false;
+  }
+  return true;
+}
+
+void apply_scenario_defaults(bench_options& o, const std::string& scenario_name,
+                             const scenario_defaulted_options& given) {
+  o.kind = scenarios_by_name().at(scenario_name);
+  if (given.duplicate_ratio->count() == 0 && o.kind == scenario::duplicates)
+    o.duplicate_ratio = 0.2;
+  if (given.hot_tenant_share->count() == 0 && o.kind == scenario::hot_tenant)
+    o.hot_tenant_share = 0.8;
+  if (given.burst_size->count() == 0 && o.kind == scenario::burst) o.burst_size = 4;
+  // Ingest measures acknowledgements only: waiting for replies would only lengthen the run.
+  if (given.drain_timeout->count() == 0 && o.kind == scenario::ingest) o.drain_timeout_s = 0;
+  o.check_replies = !(o.kind == scenario::ingest && given.drain_timeout->count() == 0);
+  if (o.kind == scenario::cluster && o.targets.size() < 2 && !o.quiet)
+    std::cerr << "parley-bench: --scenario cluster with one --target: running it as e2e\n";
+}
+
+}  // namespace
+
+std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code) {
+  bench_options o;
+  std::vector<std::string> targets;
+  std::string scenario_name = "e2e";
+  CLI::App app{
+      "parley-bench: load generator for parleyd. Sets up its own tenants, channels and knowledge "
+      "through the admin API, answers the node's replies with a built-in fake Graph API, and "
+      "prints a JSON report (ack and end-to-end latency, throughput, errors, lost and duplicated "
+      "replies)."};
+  scenario_defaulted_options given;
+  // Declaration order is the order of --help.
+  add_target_options(app, o, targets);
+  add_load_options(app, o, scenario_name);
+  add_traffic_shape_options(app, o, given);
+  add_measurement_options(app, o, given);
+  add_runtime_options(app, o);
 
   try {
     app.parse(argc, argv);
@@ -149,30 +220,11 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
     return std::nullopt;
   }
 
-  if (targets.empty()) targets.push_back("http://127.0.0.1:8080");
-  for (const auto& t : targets) {
-    auto parsed = parse_target(t);
-    if (!parsed) {
-      std::cerr << "parley-bench: --target " << t << " is not http://host:port\n";
-      exit_code = 2;
-      return std::nullopt;
-    }
-    o.targets.push_back(*parsed);
-  }
-  if (o.admin_token.empty()) {
-    std::cerr << "parley-bench: --admin-token (or PARLEY_ADMIN_TOKEN) is required\n";
+  if (!validate_targets_and_token(std::move(targets), o)) {
     exit_code = 2;
     return std::nullopt;
   }
-  o.kind = names.at(scenario_name);
-  if (dup->count() == 0 && o.kind == scenario::duplicates) o.duplicate_ratio = 0.2;
-  if (hot->count() == 0 && o.kind == scenario::hot_tenant) o.hot_tenant_share = 0.8;
-  if (burst->count() == 0 && o.kind == scenario::burst) o.burst_size = 4;
-  // Ingest measures acknowledgements only: waiting for replies would only lengthen the run.
-  if (drain->count() == 0 && o.kind == scenario::ingest) o.drain_timeout_s = 0;
-  o.check_replies = !(o.kind == scenario::ingest && drain->count() == 0);
-  if (o.kind == scenario::cluster && o.targets.size() < 2 && !o.quiet)
-    std::cerr << "parley-bench: --scenario cluster with one --target: running it as e2e\n";
+  apply_scenario_defaults(o, scenario_name, given);
   exit_code = 0;
   return o;
 }

@@ -131,7 +131,8 @@ void start_connect(gateway_actor* self, const std::string& name) {
           });
 }
 
-caf::behavior gateway(gateway_actor* self, gateway_settings cfg) {
+// Membership over the configured nodes, a link (and a dialing connector) per peer.
+void init_state(gateway_actor* self, gateway_settings cfg) {
   auto& st = self->state;
   auto now = clock::now();
   membership_settings ms;
@@ -153,8 +154,11 @@ caf::behavior gateway(gateway_actor* self, gateway_settings cfg) {
   st.members = std::make_unique<membership>(std::move(ms), now);
   st.handler = cfg.handler;
   st.cfg = std::move(cfg);
+}
 
-  // Connectors and the listening port go with the gateway, however it ends.
+// Connectors and the listening port go with the gateway, however it ends.
+void clean_up_on_exit(gateway_actor* self) {
+  auto& st = self->state;
   std::vector<caf::actor> connectors;
   for (auto& [name, p] : st.peers)
     if (p.connector) connectors.push_back(p.connector);
@@ -164,19 +168,25 @@ caf::behavior gateway(gateway_actor* self, gateway_settings cfg) {
     for (const auto& c : connectors) caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
     caf::anon_send(mm, caf::unpublish_atom::value, addr, uint16_t{0});
   });
+}
 
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& st = self->state;
-    for (auto& [name, p] : st.peers) {
-      if (!p.handle || p.handle.address() != dm.source) continue;
-      p.handle = nullptr;
-      p.last_error = self->system().render(dm.reason);
-      report(self, st.members->on_connection_lost(name, clock::now()));
-      schedule_connect(self, p);  // a restarted peer also connects to us by itself
-      return;
-    }
-  });
+void on_peer_down(gateway_actor* self, caf::down_msg& dm) {
+  auto& st = self->state;
+  for (auto& [name, p] : st.peers) {
+    if (!p.handle || p.handle.address() != dm.source) continue;
+    p.handle = nullptr;
+    p.last_error = self->system().render(dm.reason);
+    report(self, st.members->on_connection_lost(name, clock::now()));
+    schedule_connect(self, p);  // a restarted peer also connects to us by itself
+    return;
+  }
+}
 
+caf::behavior gateway(gateway_actor* self, gateway_settings cfg) {
+  init_state(self, std::move(cfg));
+  clean_up_on_exit(self);
+  self->set_down_handler([=](caf::down_msg& dm) { on_peer_down(self, dm); });
+  auto& st = self->state;
   for (auto& [name, p] : st.peers) start_connect(self, name);
   self->send(self, tick_atom::value);
   // The first view (self up, peers joining): a single node would otherwise never report one.

@@ -18,11 +18,11 @@
 #include <random>
 
 #include "common/clock.hpp"
-#include "io/http_client.hpp"
-#include "io/logging.hpp"
-#include "io/metrics.hpp"
-#include "io/security/secret_box.hpp"
-#include "io/whatsapp.hpp"
+#include "edge/http_client.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "common/security/secret_box.hpp"
+#include "channels/whatsapp.hpp"
 #include "logic/outbox_queue.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
@@ -39,10 +39,10 @@ struct outbox_state {
   static inline const char* name = "outbox";
   std::optional<logic::outbox_queue> queue;  // made at spawn, with the configured cap
   std::mt19937_64 rng{std::random_device{}()};
-  io::counter* sent = nullptr;
-  io::counter* failed = nullptr;
-  io::counter* retried = nullptr;
-  io::histogram* e2e = nullptr;
+  common::counter* sent = nullptr;
+  common::counter* failed = nullptr;
+  common::counter* retried = nullptr;
+  common::histogram* e2e = nullptr;
 };
 
 // The public protocol plus what the outbox tells itself: a send's HTTP result, a retry due.
@@ -69,14 +69,14 @@ void reload_pending(self_ptr self, const services& svc) {
         if (!pending.empty()) caf::anon_send(me, requeue_atom::value, std::move(pending));
       },
       [](const persistence::db_failure& why) {
-        log::get("actors")->error("outbox: cannot reload pending bubbles: {}", why.what());
+        common::log::get("actors")->error("outbox: cannot reload pending bubbles: {}", why.what());
       });
 }
 
 void start_send(self_ptr self, const services& svc, const std::string& conv) {
   auto& m = *self->state.queue->head(conv);
   maybe_crash(svc, m);
-  io::client_request req;
+  edge::client_request req;
   req.method = "POST";
   req.url = m.api_base_url + "/" + m.api_version + "/" + m.phone_number_id + "/messages";
   // The token is stored sealed; open it only for the call.
@@ -84,11 +84,11 @@ void start_send(self_ptr self, const services& svc, const std::string& conv) {
                            : std::optional<std::string>{m.access_token};
   req.headers = {{"Authorization", "Bearer " + token.value_or("")},
                  {"Content-Type", "application/json"}};
-  req.body = io::whatsapp::build_text_message(m.to, m.text, m.bubble == 0 ? m.reply_to : "");
+  req.body = channels::whatsapp::build_text_message(m.to, m.text, m.bubble == 0 ? m.reply_to : "");
   req.timeout = svc.outbox.send_timeout;
   auto me = caf::actor_cast<outbox_impl>(self);
   auto id = m.id;
-  svc.http->request(std::move(req), [me, id, conv](io::client_response res) {
+  svc.http->request(std::move(req), [me, id, conv](edge::client_response res) {
     caf::anon_send(me, result_atom::value, id, conv, static_cast<int32_t>(res.status),
                    std::move(res.body), std::move(res.error));
   });
@@ -105,7 +105,7 @@ void record(const services& svc, persistence::send_outcome o) {
   svc.db->submit([o](pqxx::connection& c) { persistence::record_outcomes(c, &o, 1); },
                  [](const persistence::db_failure& why) {
                    // The row stays pending and is sent again after a restart: at least once.
-                   log::get("actors")->error("outbox: cannot record a send outcome: {}",
+                   common::log::get("actors")->error("outbox: cannot record a send outcome: {}",
                                              why.what());
                  });
 }
@@ -123,7 +123,7 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
   auto* head = st.queue->head(conv);
   if (head == nullptr || head->id != id) return;  // stale: cancelled or finished meanwhile
   auto& m = *head;
-  auto result = io::whatsapp::parse_send_response(status, body);
+  auto result = channels::whatsapp::parse_send_response(status, body);
   if (status != 0 && result.ok) {
     st.sent->inc();
     if (m.received_ms > 0)
@@ -136,10 +136,10 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
                           ? "transport: " + transport_error
                           : "HTTP " + std::to_string(status) + " code " +
                                 std::to_string(result.error.code) + ": " + result.error.message;
-  auto kind = io::whatsapp::classify_failure(status, result.error.code);
+  auto kind = channels::whatsapp::classify_failure(status, result.error.code);
   ++m.attempts;
   bool retryable =
-      kind == io::whatsapp::failure_kind::retry || kind == io::whatsapp::failure_kind::rate_limited;
+      kind == channels::whatsapp::failure_kind::retry || kind == channels::whatsapp::failure_kind::rate_limited;
   if (retryable && m.attempts < svc.outbox.max_attempts) {
     st.retried->inc();
     record(svc, {persistence::send_outcome::attempt, m.tenant_id, id, error});
@@ -148,7 +148,7 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
     return pump(self, svc);
   }
   st.failed->inc();
-  log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", id, m.attempts,
+  common::log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", id, m.attempts,
                            error);
   record(svc, {persistence::send_outcome::dead, m.tenant_id, id, error});
   st.queue->finish(conv, id);

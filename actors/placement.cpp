@@ -28,7 +28,7 @@
 #include "actors/convert.hpp"
 #include "actors/outbox.hpp"
 #include "actors/tenants_state.hpp"
-#include "io/logging.hpp"
+#include "common/log.hpp"
 #include "messages/cluster.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
@@ -81,7 +81,7 @@ void acquire(self_ptr self, const services& svc, const std::string& tenant_id) {
                        taken ? taken->previous_node : std::string{}, sent);
       },
       [me, tenant_id, sent](const persistence::db_failure& why) {
-        log::get("cluster")->warn("cannot take the lease of tenant {}: {}", tenant_id, why.what());
+        common::log::get("cluster")->warn("cannot take the lease of tenant {}: {}", tenant_id, why.what());
         caf::anon_send(me, lease_atom::value, tenant_id, int64_t{-1}, std::string{}, sent);
       });
 }
@@ -96,7 +96,7 @@ void release(self_ptr self, const services& svc, const std::string& tenant_id, i
       },
       [me, tenant_id](const persistence::db_failure& why) {
         // It expires by itself within one lease lifetime.
-        log::get("cluster")->warn("cannot release the lease of tenant {}: {}", tenant_id,
+        common::log::get("cluster")->warn("cannot release the lease of tenant {}: {}", tenant_id,
                                   why.what());
         caf::anon_send(me, released_atom::value, tenant_id);
       });
@@ -114,7 +114,7 @@ void resume_outbox(const services& svc, caf::actor_system& sys, const std::strin
         caf::anon_send(find_outbox(sys), requeue_atom::value, std::move(out));
       },
       [tenant_id](const persistence::db_failure& why) {
-        log::get("cluster")->warn("tenant {}: cannot load unsent bubbles: {}", tenant_id,
+        common::log::get("cluster")->warn("tenant {}: cannot load unsent bubbles: {}", tenant_id,
                                   why.what());
       });
 }
@@ -131,7 +131,7 @@ void forward(self_ptr self, const services& svc, const std::string& owner, inbou
               auto failure = self->state.placement.forward_failed(std::move(msg), attempt);
               if (failure.given_up) {
                 // Still in the inbox: the owner's sweep finds it. (Given up, msg is intact.)
-                log::get("cluster")->warn("message {} of tenant {} not forwarded: {}", msg.id,
+                common::log::get("cluster")->warn("message {} of tenant {} not forwarded: {}", msg.id,
                                           msg.tenant_id, self->system().render(err));
                 return;
               }
@@ -193,7 +193,7 @@ void hand_over(self_ptr self, const services& svc, const std::string& tenant_id,
   auto& st = self->state;
   auto t = st.tenants.find(tenant_id);
   if (t != st.tenants.end()) {
-    log::get("cluster")->info("tenant {} moves to {}: stopping it here", tenant_id,
+    common::log::get("cluster")->info("tenant {} moves to {}: stopping it here", tenant_id,
                               owner_of(svc, tenant_id));
     self->send_exit(t->second, caf::exit_reason::user_shutdown);
   } else {
@@ -211,7 +211,7 @@ void on_lease(self_ptr self, const services& svc, const std::string& tenant_id, 
   // or the database did not answer: try again shortly.
   if (answer.retry) self->delayed_send(self, 100ms, lease_atom::value, tenant_id);
   if (!answer.run) return;
-  log::get("cluster")->info("tenant {} runs here (epoch {}, previous holder '{}')", tenant_id,
+  common::log::get("cluster")->info("tenant {} runs here (epoch {}, previous holder '{}')", tenant_id,
                             epoch, previous);
   tenant_for(self, svc, tenant_id, epoch);
   if (!previous.empty() && (previous == self_node(svc) || !svc.cluster.view->is_up(previous)))
@@ -233,7 +233,7 @@ void renew(self_ptr self, const services& svc) {
         caf::anon_send(me, renewed_atom::value, std::move(out), sent);
       },
       [me](const persistence::db_failure& why) {
-        log::get("cluster")->warn("cannot renew leases: {}", why.what());
+        common::log::get("cluster")->warn("cannot renew leases: {}", why.what());
         caf::anon_send(me, renewed_atom::value, std::vector<placed_tenant>{}, int64_t{0});
       });
 }
@@ -243,7 +243,7 @@ void renew(self_ptr self, const services& svc) {
 void stop_expired(self_ptr self, const services& svc) {
   auto& st = self->state;
   for (auto& lapsed : st.placement.expire(steady::now())) {
-    log::get("cluster")->warn("tenant {}: lease epoch {} not renewed in time, stopping it",
+    common::log::get("cluster")->warn("tenant {}: lease epoch {} not renewed in time, stopping it",
                               lapsed.tenant_id, lapsed.epoch);
     auto t = st.tenants.find(lapsed.tenant_id);
     if (t != st.tenants.end())
@@ -264,7 +264,7 @@ void find_work(self_ptr self, const services& svc, std::chrono::milliseconds old
         caf::anon_send(me, work_atom::value, std::move(out));
       },
       [](const persistence::db_failure& why) {
-        log::get("cluster")->warn("cannot look for unanswered work: {}", why.what());
+        common::log::get("cluster")->warn("cannot look for unanswered work: {}", why.what());
       });
 }
 
@@ -424,7 +424,7 @@ void on_tenant_down(self_ptr self, const services& svc, const std::string& tenan
   auto ended = self->state.placement.tenant_down(tenant_id);
   if (!ended) return;
   if (ended->was_running && reason)
-    log::get("cluster")->warn("tenant {} ended ({}); releasing its lease", tenant_id,
+    common::log::get("cluster")->warn("tenant {} ended ({}); releasing its lease", tenant_id,
                               self->system().render(reason));
   release(self, svc, tenant_id, ended->epoch);
 }

@@ -11,11 +11,13 @@ class db_pool;
 class reply_writer;
 class send_log;
 }  // namespace parley::persistence
-namespace parley::io {
+namespace parley::edge {
 class http_client;
+}
+namespace parley::common {
 class metrics_registry;
-}  // namespace parley::io
-namespace parley::io::security {
+}
+namespace parley::common::security {
 class secret_box;
 }
 namespace parley::media {
@@ -59,9 +61,9 @@ struct services {
   /// Group-committed writers of the reply path; null: each write is a pool job of its own.
   persistence::reply_writer* replies = nullptr;
   persistence::send_log* sends = nullptr;
-  io::http_client* http = nullptr;
-  io::metrics_registry* metrics = nullptr;
-  const io::security::secret_box* secrets = nullptr;  ///< opens channel tokens for sending
+  edge::http_client* http = nullptr;
+  common::metrics_registry* metrics = nullptr;
+  const common::security::secret_box* secrets = nullptr;  ///< opens channel tokens for sending
   media::media_pipeline* media = nullptr;             ///< node-wide; used by media agents
   std::chrono::milliseconds buffer_window{2000};
   std::chrono::milliseconds conversation_idle{600000};

@@ -6,7 +6,7 @@
 #include <pqxx/pqxx>
 #include <stdexcept>
 
-#include "io/logging.hpp"
+#include "common/log.hpp"
 #include "logic/responder/knowledge_index.hpp"
 #include "logic/responder/turn_answer.hpp"
 #include "messages/conversation.hpp"
@@ -57,7 +57,7 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
         caf::anon_send(me, loaded_atom::value, index_ptr{std::move(index)});
       },
       [me, tenant_id](const persistence::db_failure& why) {
-        log::get("actors")->warn("tenant {}: cannot load knowledge: {}", tenant_id, why.what());
+        common::log::get("actors")->warn("tenant {}: cannot load knowledge: {}", tenant_id, why.what());
         caf::anon_send(me, load_failed_atom::value);
       });
 }

@@ -14,8 +14,8 @@
 #include "actors/media/media_agent.hpp"
 #include "actors/support.hpp"
 #include "common/clock.hpp"
-#include "io/logging.hpp"
-#include "io/metrics.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "logic/crash_strikes.hpp"
 #include "logic/restart_policy.hpp"
 #include "logic/tenant_intake.hpp"
@@ -122,13 +122,13 @@ using replay_page_atom = caf::atom_constant<caf::atom("replaypg")>;
 using live_set = std::shared_ptr<std::unordered_map<caf::actor_addr, caf::actor>>;
 
 struct tenant_counters {
-  io::counter* messages = nullptr;
-  io::counter* api = nullptr;
-  io::counter* throttled_messages = nullptr;
-  io::counter* throttled_api = nullptr;
-  io::counter* conv_restarts = nullptr;
-  io::counter* agent_restarts = nullptr;
-  io::counter* paused = nullptr;
+  common::counter* messages = nullptr;
+  common::counter* api = nullptr;
+  common::counter* throttled_messages = nullptr;
+  common::counter* throttled_api = nullptr;
+  common::counter* conv_restarts = nullptr;
+  common::counter* agent_restarts = nullptr;
+  common::counter* paused = nullptr;
 };
 
 struct tenant_state {
@@ -218,7 +218,7 @@ void forward(self_ptr self, inbound_msg&& m) {
   if (a.throttled) st.count.throttled_messages->inc();
   if (a.paused_now) {
     st.count.paused->inc();
-    log::get("actors")->warn(
+    common::log::get("actors")->warn(
         "tenant {}: {} messages in flight, intake paused (the inbox holds the rest)", st.id,
         st.intake->in_flight());
   }
@@ -274,7 +274,7 @@ void on_replay_page(self_ptr self, std::vector<inbound_msg>& batch, int32_t limi
     if (intake.paused()) break;  // full again: the rest stays in the inbox
   }
   if (intake.page_done()) maybe_resume(self);
-  if (!intake.paused()) log::get("actors")->info("tenant {}: intake resumed", self->state.id);
+  if (!intake.paused()) common::log::get("actors")->info("tenant {}: intake resumed", self->state.id);
 }
 
 void replay_from_start(self_ptr self) {
@@ -289,7 +289,7 @@ void restart_crashed(self_ptr self, conv_entry& e, const std::string& conv_id,
   e.strikes.crashed();
   st.count.conv_restarts->inc();
   ++e.restarts;
-  log::get("actors")->warn("tenant {}: conversation {} crashed ({}), restarting", st.id, conv_id,
+  common::log::get("actors")->warn("tenant {}: conversation {} crashed ({}), restarting", st.id, conv_id,
                            e.last_error);
   // Made at the first crash, kept while the entry lives: most conversations never crash,
   // and a policy (its RNG and history) costs ~3 KB.
@@ -336,7 +336,7 @@ void on_agent_down(self_ptr self, agent_slot slot, const caf::down_msg& dm) {
   st.count.agent_restarts->inc();
   auto d = a.policy.on_child_exit(0, 1, logic::restart_type::permanent, true, logic::clock::now());
   auto delay = d.what == logic::decision::escalate ? std::chrono::milliseconds{1000} : d.delay;
-  auto lg = log::get("actors");
+  auto lg = common::log::get("actors");
   if (d.what == logic::decision::escalate)
     lg->error("tenant {}: {} agent keeps crashing ({}), restarting in {} ms", st.id, name_of(slot),
               a.last_error, delay.count());
@@ -373,12 +373,12 @@ void load_settings(self_ptr self) {
             t->settings.handoff_message, static_cast<int32_t>(t->settings.handoff_hours));
       },
       [id](const persistence::db_failure& why) {
-        log::get("actors")->warn("tenant {}: cannot load settings (defaults apply): {}", id,
+        common::log::get("actors")->warn("tenant {}: cannot load settings (defaults apply): {}", id,
                                  why.what());
       });
 }
 
-tenant_counters make_counters(io::metrics_registry& m, const std::string& tenant) {
+tenant_counters make_counters(common::metrics_registry& m, const std::string& tenant) {
   tenant_counters c;
   const char* restarts = "Actors restarted after a crash, by kind.";
   c.conv_restarts =

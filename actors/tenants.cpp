@@ -12,7 +12,7 @@
 #include "actors/services.hpp"
 #include "actors/tenant.hpp"
 #include "actors/tenants_state.hpp"
-#include "io/logging.hpp"
+#include "common/log.hpp"
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
 #include "supervisors/introspect.hpp"

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "io/http_types.hpp"
+#include "edge/http_types.hpp"
 
 namespace http = boost::beast::http;
 
@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   parser.put(boost::asio::buffer(data, size), ec);
   if (ec || !parser.is_done()) return 0;
   auto& msg = parser.get();
-  parley::io::http_request req;
+  parley::edge::http_request req;
   req.method = std::string(msg.method_string());
   req.target = std::string(msg.target());
   auto q = req.target.find('?');

@@ -4,11 +4,11 @@
 #include <string>
 #include <string_view>
 
-#include "io/json_body.hpp"
+#include "common/json_body.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string error;
-  auto fields = parley::io::parse_object(
+  auto fields = parley::common::parse_object(
       std::string_view(reinterpret_cast<const char*>(data), size), error);
   if (!fields && error.empty()) __builtin_trap();  // a refusal always says why
   return 0;

@@ -5,16 +5,16 @@
 #include <cstdint>
 #include <string_view>
 
-#include "io/security/jwt.hpp"
+#include "common/security/jwt.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view token(reinterpret_cast<const char*>(data), size);
-  auto kid = parley::io::security::jwt_key_id(token);
+  auto kid = parley::common::security::jwt_key_id(token);
   (void)kid;
-  parley::io::security::token_error why = parley::io::security::token_error::none;
-  auto claims = parley::io::security::verify_token(
+  parley::common::security::token_error why = parley::common::security::token_error::none;
+  auto claims = parley::common::security::verify_token(
       token, "fuzz-signing-key-0123456789abcdef0123456789", 1700000000, why);
   if (claims) __builtin_trap();
-  if (why == parley::io::security::token_error::none) __builtin_trap();
+  if (why == parley::common::security::token_error::none) __builtin_trap();
   return 0;
 }

@@ -5,27 +5,27 @@
 #include <string>
 #include <string_view>
 
-#include "io/signature.hpp"
+#include "common/signature.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   auto a = in.find('\n');
   auto b = a == std::string_view::npos ? a : in.find('\n', a + 1);
   if (b == std::string_view::npos) {
-    (void)parley::io::sha256_matches(in, in);
+    (void)parley::common::sha256_matches(in, in);
     return 0;
   }
   auto secret = in.substr(0, a);
   auto body = in.substr(a + 1, b - a - 1);
   auto header = in.substr(b + 1);
-  bool ok = parley::io::verify_signature(secret, body, header);
+  bool ok = parley::common::verify_signature(secret, body, header);
   if (ok && !secret.empty()) {
     // Accepted: it must be the signature sign_body computes (hex case aside).
-    auto expected = parley::io::sign_body(secret, body);
+    auto expected = parley::common::sign_body(secret, body);
     std::string lower(header);
     for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
     if (lower != expected) __builtin_trap();
   }
-  (void)parley::io::sha256_matches(body, header);
+  (void)parley::common::sha256_matches(body, header);
   return 0;
 }

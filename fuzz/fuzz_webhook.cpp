@@ -4,15 +4,15 @@
 #include <cstdint>
 #include <string_view>
 
-#include "io/whatsapp.hpp"
+#include "channels/whatsapp.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  auto r = parley::io::whatsapp::parse_webhook(in);
+  auto r = parley::channels::whatsapp::parse_webhook(in);
   (void)r;
-  auto s = parley::io::whatsapp::parse_send_response(200, in);
+  auto s = parley::channels::whatsapp::parse_send_response(200, in);
   (void)s;
-  auto f = parley::io::whatsapp::parse_send_response(400, in);
+  auto f = parley::channels::whatsapp::parse_send_response(400, in);
   (void)f;
   return 0;
 }

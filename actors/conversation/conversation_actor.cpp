@@ -10,10 +10,10 @@
 #include "actors/convert.hpp"
 #include "actors/outbox.hpp"
 #include "common/clock.hpp"
-#include "io/json_writer.hpp"
-#include "io/logging.hpp"
-#include "io/metrics.hpp"
-#include "io/whatsapp.hpp"
+#include "common/json_writer.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "channels/whatsapp.hpp"
 #include "logic/conversation_logic.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
@@ -98,7 +98,7 @@ void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
 void dead_letter(const ctx& c, std::vector<int64_t> ids) {
   if (ids.empty()) return;
   auto error = "crashed its conversation too often: " + c.poison_error;
-  log::get("actors")->error("conversation {}: dead-lettering messages {} ({})", c.conversation_id,
+  common::log::get("actors")->error("conversation {}: dead-lettering messages {} ({})", c.conversation_id,
                             ids.front(), error);
   c.svc.db->submit(
       [c, ids, error](pqxx::connection& conn) {
@@ -106,7 +106,7 @@ void dead_letter(const ctx& c, std::vector<int64_t> ids) {
       },
       [](const persistence::db_failure& why) {
         // They stay 'received' and come back with the next activation.
-        log::get("actors")->error("cannot dead-letter messages: {}", why.what());
+        common::log::get("actors")->error("cannot dead-letter messages: {}", why.what());
       });
 }
 
@@ -140,13 +140,13 @@ void decide(self_ptr self, const ctx& c, const logic::turn& t, const support_ans
             plan.fallback = answer.fallback;
             st.pending_verdict = v;
             auto reply = logic::answer_or_handoff(v.escalate, st.handoff_message, answer.text);
-            plan.bubbles = io::whatsapp::split_bubbles(*reply.text);
+            plan.bubbles = channels::whatsapp::split_bubbles(*reply.text);
             if (reply.handoff) {
               plan.escalate = true;
               plan.handoff_hours = st.handoff_hours;
               plan.priority = v.priority;
               plan.department = v.department;
-              io::json_writer w;
+              common::json_writer w;
               w.begin_object().field("score", v.score).field("priority", v.priority);
               w.field("department", v.department).key("reasons").raw(v.reasons_json).end_object();
               plan.escalation_json = w.take();
@@ -293,7 +293,7 @@ conversation_impl::behavior_type behavior_of(self_ptr self, const ctx& c) {
       [self, &c](stored_atom, const outcome_ptr& outcome) {
         if (outcome->fenced) {
           // This node lost the tenant's lease: the new holder answers from the inbox.
-          log::get("actors")->warn("conversation {}: lease epoch {} is gone, stopping",
+          common::log::get("actors")->warn("conversation {}: lease epoch {} is gone, stopping",
                                    c.conversation_id, c.svc.lease_epoch);
           return self->quit();
         }
@@ -318,7 +318,7 @@ conversation_impl::behavior_type behavior_of(self_ptr self, const ctx& c) {
         maybe_quit(self);
       },
       [self, &c](failed_atom, const std::string& why) {
-        log::get("actors")->warn("conversation {}: {}; retrying", c.conversation_id, why);
+        common::log::get("actors")->warn("conversation {}: {}; retrying", c.conversation_id, why);
         self->delayed_send(self, std::chrono::seconds{1}, retry_atom::value);
       },
       [self, &c](retry_atom) {

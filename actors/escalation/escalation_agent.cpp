@@ -7,12 +7,12 @@
 #include <ctime>
 #include <pqxx/pqxx>
 
-#include "io/http_client.hpp"
-#include "io/json_writer.hpp"
-#include "io/logging.hpp"
-#include "io/metrics.hpp"
-#include "io/security/secret_box.hpp"
-#include "io/signature.hpp"
+#include "edge/http_client.hpp"
+#include "common/json_writer.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "common/security/secret_box.hpp"
+#include "common/signature.hpp"
 #include "logic/escalation/escalation_scorer.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
@@ -51,7 +51,7 @@ escalation_verdict to_verdict(const logic::escalation::decision& d) {
   v.priority = logic::escalation::to_string(d.level);
   v.department = d.department;
   v.language = d.language;
-  io::json_writer w;
+  common::json_writer w;
   w.begin_array();
   for (const auto& r : d.reasons)
     w.begin_object()
@@ -80,7 +80,7 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
           caf::anon_send(me, loaded_atom::value, t->settings.notify_url, t->settings.notify_secret);
       },
       [tenant_id](const persistence::db_failure& why) {
-        log::get("actors")->warn("tenant {}: escalation agent cannot load settings: {}", tenant_id,
+        common::log::get("actors")->warn("tenant {}: escalation agent cannot load settings: {}", tenant_id,
                                  why.what());
       });
 }
@@ -88,15 +88,15 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
 void post(self_ptr self, const services& svc, std::string body, int attempt) {
   auto& st = self->state;
   if (st.notify_url.empty()) return;
-  io::client_request req;
+  edge::client_request req;
   req.url = st.notify_url;
   req.headers = {{"Content-Type", "application/json"}, {"X-Parley-Event", "escalation.requested"}};
   if (!st.notify_secret.empty())
-    req.headers.emplace_back("X-Parley-Signature", io::sign_body(st.notify_secret, body));
+    req.headers.emplace_back("X-Parley-Signature", common::sign_body(st.notify_secret, body));
   req.body = body;
   req.timeout = svc.outbox.send_timeout;
   auto me = caf::actor_cast<escalation_impl>(self);
-  svc.http->request(std::move(req), [me, body, attempt](io::client_response res) {
+  svc.http->request(std::move(req), [me, body, attempt](edge::client_response res) {
     caf::anon_send(me, notified_atom::value, static_cast<int32_t>(res.status), body, attempt);
   });
 }
@@ -121,7 +121,7 @@ escalation_actor spawn_escalation(caf::actor_system& sys, services svc, std::str
         },
         [self, svc, tenant_id](notify_atom, const std::string& conversation_id,
                                const std::string& customer, const escalation_verdict& v) {
-          io::json_writer w;
+          common::json_writer w;
           w.begin_object()
               .field("event", "escalation.requested")
               .field("tenant_id", tenant_id)
@@ -145,7 +145,7 @@ escalation_actor spawn_escalation(caf::actor_system& sys, services svc, std::str
           }
           if (attempt >= svc.outbox.max_attempts) {
             ++st.notify_failed;
-            log::get("actors")->error("escalation notification failed for good (HTTP {})", status);
+            common::log::get("actors")->error("escalation notification failed for good (HTTP {})", status);
             return;
           }
           auto delay = svc.outbox.retry_base * (1 << std::min(attempt - 1, 10));

@@ -8,8 +8,8 @@
 #include <unordered_map>
 
 #include "actors/media/media_pipeline.hpp"
-#include "io/logging.hpp"
-#include "io/security/secret_box.hpp"
+#include "common/log.hpp"
+#include "common/security/secret_box.hpp"
 #include "messages/conversation.hpp"
 #include "messages/introspection.hpp"
 #include "messages/media.hpp"
@@ -87,7 +87,7 @@ void record(const services& svc, const media_job& job, const media::media_result
                                                : media::to_string(r.error) + ": " + r.error_text;
   svc.db->submit([m](pqxx::connection& c) { persistence::record_media(c, m); },
                  [](const persistence::db_failure& why) {
-                   log::get("actors")->error("cannot record a media result: {}", why.what());
+                   common::log::get("actors")->error("cannot record a media result: {}", why.what());
                  });
 }
 

@@ -13,9 +13,9 @@
 
 #include "actors/media/content_store.hpp"
 #include "actors/media/describe.hpp"
-#include "io/http_client.hpp"
-#include "io/json_body.hpp"
-#include "io/signature.hpp"
+#include "edge/http_client.hpp"
+#include "common/json_body.hpp"
+#include "common/signature.hpp"
 
 namespace parley::media {
 
@@ -104,19 +104,19 @@ std::string snippet(const std::string& body) {
   return one_line(clean_text(body.substr(0, 400), 200), 200);
 }
 
-std::string http_failure(const char* step, const io::client_response& r) {
+std::string http_failure(const char* step, const edge::client_response& r) {
   if (r.status == 0) return std::string{step} + ": " + (r.timed_out ? "timeout" : r.error);
   return std::string{step} + ": HTTP " + std::to_string(r.status) + " " + snippet(r.body);
 }
 
 // Graph answers an unknown or expired media id with 404 or with 400, code 100, subcode 33.
-bool graph_not_found(const io::client_response& r) {
+bool graph_not_found(const edge::client_response& r) {
   if (r.status == 404) return true;
   if (r.status != 400) return false;
   std::string err;
-  auto top = io::parse_object(r.body, err);
+  auto top = common::parse_object(r.body, err);
   if (!top || top->others.count("error") == 0) return false;
-  auto e = io::parse_object(top->others.at("error"), err);
+  auto e = common::parse_object(top->others.at("error"), err);
   if (!e) return false;
   auto code = e->others.find("code");
   auto sub = e->others.find("error_subcode");
@@ -182,7 +182,7 @@ std::string trim_slash(std::string s) {
   return s;
 }
 
-std::size_t parse_size(const io::json_fields& f, const char* key) {
+std::size_t parse_size(const common::json_fields& f, const char* key) {
   const std::string* v = f.get(key);
   auto other = f.others.find(key);
   if (v == nullptr && other != f.others.end()) v = &other->second;
@@ -211,10 +211,10 @@ std::string random_boundary() {
 }  // namespace
 
 struct media_pipeline::core {
-  core(io::http_client& h, media_settings s)
+  core(edge::http_client& h, media_settings s)
       : http(h), settings(std::move(s)), store(settings.data_dir), workers(settings.workers) {}
 
-  io::http_client& http;
+  edge::http_client& http;
   media_settings settings;
   content_store store;
   worker_pool workers;
@@ -241,8 +241,8 @@ void on_worker(const core_ptr& c, const job_ptr& j, std::function<void()> step) 
   if (!c->workers.post(guarded)) fail(j, media_errc::download_failed, "stopped");
 }
 
-io::client_request graph_get(const core_ptr& c, const job_ptr& j, std::string url) {
-  io::client_request req;
+edge::client_request graph_get(const core_ptr& c, const job_ptr& j, std::string url) {
+  edge::client_request req;
   req.method = "GET";
   req.url = std::move(url);
   req.headers = {{"Authorization", "Bearer " + j->req.access_token}};
@@ -250,9 +250,9 @@ io::client_request graph_get(const core_ptr& c, const job_ptr& j, std::string ur
   return req;
 }
 
-void on_transcription(const core_ptr& c, const job_ptr& j, const io::client_response& r) {
+void on_transcription(const core_ptr& c, const job_ptr& j, const edge::client_response& r) {
   std::string err;
-  auto body = r.status >= 200 && r.status < 300 ? io::parse_object(r.body, err) : std::nullopt;
+  auto body = r.status >= 200 && r.status < 300 ? common::parse_object(r.body, err) : std::nullopt;
   const std::string* text = body ? body->get("text") : nullptr;
   if (text == nullptr) {
     j->res.description += "; transcription failed";
@@ -280,7 +280,7 @@ void transcribe(const core_ptr& c, const job_ptr& j, const std::string& bytes) {
   body += bytes;
   body += "\r\n--" + boundary + "--\r\n";
 
-  io::client_request req;
+  edge::client_request req;
   req.method = "POST";
   req.url = trim_slash(s.transcription_base_url) + "/v1/audio/transcriptions";
   req.headers = {{"Content-Type", "multipart/form-data; boundary=" + boundary}};
@@ -288,7 +288,7 @@ void transcribe(const core_ptr& c, const job_ptr& j, const std::string& bytes) {
     req.headers.emplace_back("Authorization", "Bearer " + s.transcription_api_key);
   req.body = std::move(body);
   req.timeout = s.timeout;
-  c->http.request(std::move(req), [c, j](io::client_response r) {
+  c->http.request(std::move(req), [c, j](edge::client_response r) {
     try {
       on_transcription(c, j, r);
     } catch (...) {
@@ -304,10 +304,10 @@ void finish_bytes(const core_ptr& c, const job_ptr& j, const std::string& bytes)
   res.size = bytes.size();
   res.mime_type = sniff_mime(bytes);
   const auto& expected = j->req.media.sha256.empty() ? j->meta_sha256 : j->req.media.sha256;
-  if (!expected.empty() && !io::sha256_matches(bytes, expected))
+  if (!expected.empty() && !common::sha256_matches(bytes, expected))
     return fail(j, media_errc::hash_mismatch,
                 "sha256 of the downloaded bytes does not match " + expected);
-  res.sha256_hex = io::sha256_hex(bytes);
+  res.sha256_hex = common::sha256_hex(bytes);
   auto stored = c->store.put(bytes, res.sha256_hex);
   if (!stored.error.empty()) return fail(j, media_errc::store_failed, stored.error);
   res.path = stored.path;
@@ -331,7 +331,7 @@ void finish_bytes(const core_ptr& c, const job_ptr& j, const std::string& bytes)
   complete(j);
 }
 
-void on_download(const core_ptr& c, const job_ptr& j, io::client_response r) {
+void on_download(const core_ptr& c, const job_ptr& j, edge::client_response r) {
   if (c->stopped) return fail(j, media_errc::download_failed, "stopped");
   if (r.status == 404 && !j->refreshed) {  // the URL lives 5 minutes: get a fresh one, once
     j->refreshed = true;
@@ -352,7 +352,7 @@ void on_download(const core_ptr& c, const job_ptr& j, io::client_response r) {
   on_worker(c, j, [c, j, bytes] { finish_bytes(c, j, *bytes); });
 }
 
-void on_metadata(const core_ptr& c, const job_ptr& j, const io::client_response& r) {
+void on_metadata(const core_ptr& c, const job_ptr& j, const edge::client_response& r) {
   if (c->stopped) return fail(j, media_errc::download_failed, "stopped");
   if (graph_not_found(r))
     return fail(j, media_errc::not_found,
@@ -361,9 +361,9 @@ void on_metadata(const core_ptr& c, const job_ptr& j, const io::client_response&
   if (r.status < 200 || r.status >= 300)
     return fail(j, media_errc::download_failed, http_failure("media metadata", r));
   std::string err;
-  auto meta = io::parse_object(r.body, err);
+  auto meta = common::parse_object(r.body, err);
   const std::string* url = meta ? meta->get("url") : nullptr;
-  if (url == nullptr || !io::parse_url(*url))
+  if (url == nullptr || !edge::parse_url(*url))
     return fail(j, media_errc::download_failed, "media metadata: no usable url");
   if (auto v = meta->get("sha256")) j->meta_sha256 = *v;
   if (auto v = meta->get("mime_type")) j->meta_mime = *v;
@@ -374,7 +374,7 @@ void on_metadata(const core_ptr& c, const job_ptr& j, const io::client_response&
                 "announced " + std::to_string(j->announced_size) + " bytes, limit " +
                     std::to_string(j->limit) + " for " + j->req.type);
   }
-  c->http.request(graph_get(c, j, *url), [c, j](io::client_response r) {
+  c->http.request(graph_get(c, j, *url), [c, j](edge::client_response r) {
     try {
       on_download(c, j, std::move(r));
     } catch (const std::exception& e) {
@@ -387,7 +387,7 @@ void fetch_metadata(const core_ptr& c, const job_ptr& j) {
   auto base = trim_slash(j->req.api_base_url);
   auto url = j->req.api_version.empty() ? base + "/" + j->req.media.id
                                         : base + "/" + j->req.api_version + "/" + j->req.media.id;
-  c->http.request(graph_get(c, j, std::move(url)), [c, j](io::client_response r) {
+  c->http.request(graph_get(c, j, std::move(url)), [c, j](edge::client_response r) {
     try {
       on_metadata(c, j, r);
     } catch (const std::exception& e) {
@@ -429,7 +429,7 @@ std::string to_string(media_errc e) {
   return "unknown";
 }
 
-media_pipeline::media_pipeline(io::http_client& http, media_settings s)
+media_pipeline::media_pipeline(edge::http_client& http, media_settings s)
     : core_(std::make_shared<core>(http, std::move(s))) {}
 
 media_pipeline::~media_pipeline() {

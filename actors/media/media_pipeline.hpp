@@ -17,7 +17,7 @@
 
 #include "logic/inbound_message.hpp"
 
-namespace parley::io {
+namespace parley::edge {
 class http_client;
 }
 
@@ -79,7 +79,7 @@ struct media_result {
 
 class media_pipeline {
  public:
-  media_pipeline(io::http_client& http, media_settings s);
+  media_pipeline(edge::http_client& http, media_settings s);
   ~media_pipeline();  ///< finishes queued work (each `done` still runs once), joins the workers
   media_pipeline(const media_pipeline&) = delete;
   media_pipeline& operator=(const media_pipeline&) = delete;

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <string>
 
-#include "io/http_server.hpp"
-#include "io/json_writer.hpp"
+#include "edge/http_server.hpp"
+#include "common/json_writer.hpp"
 
 int main(int argc, char** argv) {
   uint16_t port = 0;
@@ -26,19 +26,19 @@ int main(int argc, char** argv) {
 
   std::atomic<uint64_t> next{1};
   std::mutex out;
-  parley::io::http_server_settings s;
+  parley::edge::http_server_settings s;
   s.port = port;
-  parley::io::http_server server{
-      s, [&](parley::io::http_request&& req, parley::io::respond_fn respond) {
+  parley::edge::http_server server{
+      s, [&](parley::edge::http_request&& req, parley::edge::respond_fn respond) {
         if (req.method != "POST" || req.path.size() < 10 ||
             req.path.compare(req.path.size() - 9, 9, "/messages") != 0) {
           return respond(
-              parley::io::json_error(404, "not_found", "only POST /{version}/{id}/messages"));
+              parley::edge::json_error(404, "not_found", "only POST /{version}/{id}/messages"));
         }
         auto wamid = "wamid.demo" + std::to_string(next++);
         {
           std::lock_guard<std::mutex> guard{out};
-          parley::io::json_writer w;
+          parley::common::json_writer w;
           w.begin_object()
               .field("path", req.path)
               .field("wamid", wamid)
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
           w.end_object();
           std::cout << w.str() << std::endl;
         }
-        respond(parley::io::json_ok(200, R"({"messaging_product":"whatsapp","messages":[{"id":")" +
+        respond(parley::edge::json_ok(200, R"({"messaging_product":"whatsapp","messages":[{"id":")" +
                                              wamid + R"(","message_status":"accepted"}]})"));
       }};
   try {

@@ -90,8 +90,8 @@ void actor_bridge::tree(std::function<void(bool, child_info, std::string)> done)
   });
 }
 
-void bind_actor_hooks(const bridge_slot& slot, io::api_context& api, io::webhook_deps& hooks,
-                      io::actor_deps& tree) {
+void bind_actor_hooks(const bridge_slot& slot, edge::api_context& api, edge::webhook_deps& hooks,
+                      edge::actor_deps& tree) {
   api.knowledge_changed = forward_to(slot, &actor_bridge::knowledge_changed);
   api.tenant_changed = forward_to(slot, &actor_bridge::tenant_changed);
   api.send_outbound = forward_to(slot, &actor_bridge::send_outbound);

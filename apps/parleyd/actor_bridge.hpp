@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "io/actor_routes.hpp"
-#include "io/api_context.hpp"
-#include "io/webhook_routes.hpp"
+#include "edge/actor_routes.hpp"
+#include "edge/api_context.hpp"
+#include "edge/webhook_routes.hpp"
 #include "messages/introspection.hpp"
 
 namespace parley {
@@ -65,7 +65,7 @@ class bridge_slot {
 
 /// Binds the actor hooks of the API, the webhook intake and GET /v1/actors to `slot`, which must
 /// outlive the routes.
-void bind_actor_hooks(const bridge_slot& slot, io::api_context& api, io::webhook_deps& hooks,
-                      io::actor_deps& tree);
+void bind_actor_hooks(const bridge_slot& slot, edge::api_context& api, edge::webhook_deps& hooks,
+                      edge::actor_deps& tree);
 
 }  // namespace parley

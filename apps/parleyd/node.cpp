@@ -14,14 +14,14 @@
 #include "actors/outbox.hpp"
 #include "apps/parleyd/node_settings.hpp"
 #include "apps/parleyd/startup_tasks.hpp"
-#include "io/actor_routes.hpp"
-#include "io/admin_routes.hpp"
-#include "io/api_context.hpp"
-#include "io/cluster_routes.hpp"
-#include "io/health_routes.hpp"
-#include "io/logging.hpp"
-#include "io/security/signing_key.hpp"
-#include "io/webhook_routes.hpp"
+#include "edge/actor_routes.hpp"
+#include "edge/admin_routes.hpp"
+#include "edge/api_context.hpp"
+#include "edge/cluster_routes.hpp"
+#include "edge/health_routes.hpp"
+#include "common/log.hpp"
+#include "common/security/signing_key.hpp"
+#include "edge/webhook_routes.hpp"
 #include "persistence/db_error.hpp"
 #include "persistence/node_store.hpp"
 #include "supervisors/node_config.hpp"
@@ -90,11 +90,11 @@ void node::wait_for_stop_signal() {
 }
 
 void node::start_logging_and_metrics() {
-  log::setup(cfg_.log_format == "text" ? log::format::text : log::format::json, cfg_.log_level,
+  common::log::setup(cfg_.log_format == "text" ? common::log::format::text : common::log::format::json, cfg_.log_level,
              cfg_.node);
-  log_ = log::get("node");
+  log_ = common::log::get("node");
   cfg_.add_error_category(caf::atom("db"), persistence::render_db_error);
-  io::register_process_metrics(metrics_);
+  common::register_process_metrics(metrics_);
   metrics_
       .get_gauge("parley_node_info", "Constant 1, labelled with the node's name.",
                  {{"node", cfg_.node}})
@@ -115,12 +115,12 @@ bool node::open_secrets() {
   std::vector<std::string> key_files{cfg_.master_key_file};
   key_files.insert(key_files.end(), cfg_.old_master_key_files.begin(),
                    cfg_.old_master_key_files.end());
-  secrets_ = io::security::secret_box::from_key_files(key_files, error);
+  secrets_ = common::security::secret_box::from_key_files(key_files, error);
   if (!secrets_) {
     log_->critical("cannot use the master key: {}", error);
     return false;
   }
-  signing_key_ = io::security::derive_signing_key(cfg_.master_key_file);
+  signing_key_ = common::security::derive_signing_key(cfg_.master_key_file);
   return true;
 }
 
@@ -140,7 +140,7 @@ void node::start_services() {
 }
 
 void node::add_health_routes() {
-  io::health_deps health;
+  edge::health_deps health;
   health.metrics = &metrics_;
   // In a cluster, ready also means joined: until then the node does not know who owns what.
   health.started = [this] { return accepting_.load() && cluster_->joined(); };
@@ -152,45 +152,45 @@ void node::add_health_routes() {
         },
         [done](const persistence::db_failure& why) {
           // The probe answers without authentication: the kind of failure, not the server's text.
-          log::get("node")->warn("readiness: database {}", why.what());
+          common::log::get("node")->warn("readiness: database {}", why.what());
           done(false, persistence::to_string(why.code));
         });
   };
-  io::add_health_routes(routes_, health);
+  edge::add_health_routes(routes_, health);
 }
 
 void node::add_api_routes() {
-  auto api = std::make_shared<io::api_context>(api_context_from(cfg_));
+  auto api = std::make_shared<edge::api_context>(api_context_from(cfg_));
   api->signing_key = signing_key_;
   api->db = &*pool_;
   api->channels = &*channels_;
   api->origins = &origins_;
   api->secrets = &*secrets_;
   api->metrics = &metrics_;
-  io::webhook_deps hooks;
+  edge::webhook_deps hooks;
   hooks.channels = &*channels_;
   hooks.inbox = &*inbox_;
   hooks.metrics = &metrics_;
   hooks.accepting = [this] { return accepting_.load(); };
-  io::actor_deps tree;
+  edge::actor_deps tree;
   bind_actor_hooks(bridge_slot_, *api, hooks, tree);
 
-  io::add_admin_routes(routes_, api);
-  io::add_tenant_routes(routes_, api);
-  io::add_credential_routes(routes_, api);
-  io::add_audit_routes(routes_, api);
-  io::add_conversation_routes(routes_, api);
-  io::add_cors_preflight(routes_, api);
-  io::add_webhook_routes(routes_, hooks);
-  io::add_actor_routes(routes_, tree, api);
-  io::add_cluster_routes(routes_, cluster_->routes(bridge_slot_), api);
+  edge::add_admin_routes(routes_, api);
+  edge::add_tenant_routes(routes_, api);
+  edge::add_credential_routes(routes_, api);
+  edge::add_audit_routes(routes_, api);
+  edge::add_conversation_routes(routes_, api);
+  edge::add_cors_preflight(routes_, api);
+  edge::add_webhook_routes(routes_, hooks);
+  edge::add_actor_routes(routes_, tree, api);
+  edge::add_cluster_routes(routes_, cluster_->routes(bridge_slot_), api);
   if (cfg_.admin_token.empty())
     log_->warn("no admin token configured (PARLEY_ADMIN_TOKEN): the admin API refuses every call");
 }
 
 bool node::start_http() {
   auto settings = http_server_settings_from(cfg_);
-  server_.emplace(settings, [this](io::http_request&& req, io::respond_fn respond) {
+  server_.emplace(settings, [this](edge::http_request&& req, edge::respond_fn respond) {
     routes_.dispatch(std::move(req), std::move(respond));
   });
   try {
@@ -338,7 +338,7 @@ int run_node(node_config& cfg) {
   if (auto code = n.start(); code != exit_ok) return code;
   n.wait_for_stop_signal();
   n.stop();
-  log::get("node")->info("node {} stopped", cfg.node);
+  common::log::get("node")->info("node {} stopped", cfg.node);
   spdlog::shutdown();
   return exit_ok;
 }

@@ -17,13 +17,13 @@
 #include "apps/parleyd/actor_bridge.hpp"
 #include "apps/parleyd/cluster_node.hpp"
 #include "apps/parleyd/stop_stack.hpp"
-#include "io/channel_directory.hpp"
-#include "io/http_client.hpp"
-#include "io/http_server.hpp"
-#include "io/metrics.hpp"
-#include "io/origin_directory.hpp"
-#include "io/router.hpp"
-#include "io/security/secret_box.hpp"
+#include "channels/channel_directory.hpp"
+#include "edge/http_client.hpp"
+#include "edge/http_server.hpp"
+#include "common/metrics.hpp"
+#include "edge/origin_directory.hpp"
+#include "edge/router.hpp"
+#include "common/security/secret_box.hpp"
 #include "persistence/inbox_writer.hpp"
 #include "persistence/pool.hpp"
 #include "persistence/reply_writer.hpp"
@@ -81,24 +81,24 @@ class node {
   stop_stack stops_;
 
   // The parts, in start order (destroyed in reverse, after stop()).
-  io::metrics_registry metrics_;
+  common::metrics_registry metrics_;
   std::optional<persistence::db_pool> pool_;
   std::optional<cluster_node> cluster_;
-  std::optional<io::security::secret_box> secrets_;
+  std::optional<common::security::secret_box> secrets_;
   std::string signing_key_;
   /// Readiness and webhook intake: true from ready until the node stops taking work.
   std::atomic<bool> accepting_{false};
-  std::optional<io::channel_directory> channels_;
-  io::origin_directory origins_;
+  std::optional<channels::channel_directory> channels_;
+  edge::origin_directory origins_;
   std::optional<persistence::inbox_writer> inbox_;
   std::optional<persistence::reply_writer> replies_;
   std::optional<persistence::send_log> sends_;
-  std::optional<io::http_client> http_;
-  std::optional<io::http_client> media_http_;
+  std::optional<edge::http_client> http_;
+  std::optional<edge::http_client> media_http_;
   std::optional<media::media_pipeline> media_;
   bridge_slot bridge_slot_;  ///< what the routes' actor hooks call; outlives the routes
-  io::router routes_{&metrics_};
-  std::optional<io::http_server> server_;
+  edge::router routes_{&metrics_};
+  std::optional<edge::http_server> server_;
   std::optional<caf::actor_system> system_;
   std::optional<actor_bridge> bridge_;
 };

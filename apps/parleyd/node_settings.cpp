@@ -23,8 +23,8 @@ persistence::pool_settings pool_settings_from(const node_config& cfg) {
   return ps;
 }
 
-io::http_server_settings http_server_settings_from(const node_config& cfg) {
-  io::http_server_settings hs;
+edge::http_server_settings http_server_settings_from(const node_config& cfg) {
+  edge::http_server_settings hs;
   hs.host = cfg.http_host;
   hs.port = cfg.http_port;
   hs.body_limit = cfg.http_body_limit;
@@ -34,13 +34,13 @@ io::http_server_settings http_server_settings_from(const node_config& cfg) {
   return hs;
 }
 
-io::http_client_settings http_client_settings_from(const node_config& cfg) {
-  io::http_client_settings hcs;
+edge::http_client_settings http_client_settings_from(const node_config& cfg) {
+  edge::http_client_settings hcs;
   hcs.verify_tls = cfg.outbox_verify_tls;
   return hcs;
 }
 
-io::http_client_settings media_client_settings_from(const node_config& cfg) {
+edge::http_client_settings media_client_settings_from(const node_config& cfg) {
   auto hcs = http_client_settings_from(cfg);
   hcs.body_limit = 110u << 20;
   return hcs;
@@ -80,8 +80,8 @@ actors::services services_from(const node_config& cfg) {
   return svc;
 }
 
-io::api_context api_context_from(const node_config& cfg) {
-  io::api_context api;
+edge::api_context api_context_from(const node_config& cfg) {
+  edge::api_context api;
   api.admin_token = cfg.admin_token;
   api.token_ttl_s =
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.token_ttl).count());

@@ -7,9 +7,9 @@
 // Plain functions of the configuration; called on parleyd's main thread while the node starts.
 #include "actors/media/media_pipeline.hpp"
 #include "actors/services.hpp"
-#include "io/api_context.hpp"
-#include "io/http_client.hpp"
-#include "io/http_server.hpp"
+#include "edge/api_context.hpp"
+#include "edge/http_client.hpp"
+#include "edge/http_server.hpp"
 #include "persistence/pool.hpp"
 
 namespace parley {
@@ -17,17 +17,17 @@ namespace parley {
 class node_config;
 
 [[nodiscard]] persistence::pool_settings pool_settings_from(const node_config& cfg);
-[[nodiscard]] io::http_server_settings http_server_settings_from(const node_config& cfg);
+[[nodiscard]] edge::http_server_settings http_server_settings_from(const node_config& cfg);
 /// The client the outbox sends with.
-[[nodiscard]] io::http_client_settings http_client_settings_from(const node_config& cfg);
+[[nodiscard]] edge::http_client_settings http_client_settings_from(const node_config& cfg);
 /// The media downloads' own client: documents may be 100 MB, the shared client caps at 16 MB.
-[[nodiscard]] io::http_client_settings media_client_settings_from(const node_config& cfg);
+[[nodiscard]] edge::http_client_settings media_client_settings_from(const node_config& cfg);
 [[nodiscard]] media::media_settings media_settings_from(const node_config& cfg);
 [[nodiscard]] actors::outbox_settings outbox_settings_from(const node_config& cfg);
 [[nodiscard]] actors::limits limits_from(const node_config& cfg);
 /// The actors' settings; the node adds the pointers to what it owns.
 [[nodiscard]] actors::services services_from(const node_config& cfg);
 /// The API's settings; the node adds the pointers, the signing key and the actor hooks.
-[[nodiscard]] io::api_context api_context_from(const node_config& cfg);
+[[nodiscard]] edge::api_context api_context_from(const node_config& cfg);
 
 }  // namespace parley

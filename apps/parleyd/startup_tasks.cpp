@@ -12,9 +12,9 @@
 #include <utility>
 
 #include "apps/parleyd/actor_bridge.hpp"
-#include "io/logging.hpp"
-#include "io/origin_directory.hpp"
-#include "io/security/secret_box.hpp"
+#include "common/log.hpp"
+#include "edge/origin_directory.hpp"
+#include "common/security/secret_box.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/db_error.hpp"
@@ -101,11 +101,11 @@ void register_node_row(persistence::db_pool& pool, const node_config& cfg) {
         persistence::register_node(conn, name, static_cast<int>(getpid()), url);
       },
       [](const db_failure& why) {
-        log::get("persistence")->warn("cannot register node: {}", why.what());
+        common::log::get("persistence")->warn("cannot register node: {}", why.what());
       });
 }
 
-void seal_channel_secrets(persistence::db_pool& pool, const io::security::secret_box& box,
+void seal_channel_secrets(persistence::db_pool& pool, const common::security::secret_box& box,
                           spdlog::logger& log) {
   auto work = [&](pqxx::connection& c) {
     int changed = 0;
@@ -135,7 +135,7 @@ void seal_channel_secrets(persistence::db_pool& pool, const io::security::secret
   });
 }
 
-void load_origins(persistence::db_pool& pool, io::origin_directory& origins) {
+void load_origins(persistence::db_pool& pool, edge::origin_directory& origins) {
   run_and_wait(
       pool,
       [&](pqxx::connection& c) {

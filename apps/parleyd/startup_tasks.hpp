@@ -11,10 +11,10 @@ class logger;
 namespace parley::persistence {
 class db_pool;
 }
-namespace parley::io {
+namespace parley::edge {
 class origin_directory;
 }
-namespace parley::io::security {
+namespace parley::common::security {
 class secret_box;
 }
 
@@ -33,11 +33,11 @@ void register_node_row(persistence::db_pool& pool, const node_config& cfg);
 
 /// Seals secrets stored in plaintext (rows from before encryption) and re-seals those of an old
 /// master key under the current one, so a rotation completes with one restart.
-void seal_channel_secrets(persistence::db_pool& pool, const io::security::secret_box& box,
+void seal_channel_secrets(persistence::db_pool& pool, const common::security::secret_box& box,
                           spdlog::logger& log);
 
 /// Every tenant's allowed CORS origins; a database failure leaves the directory empty.
-void load_origins(persistence::db_pool& pool, io::origin_directory& origins);
+void load_origins(persistence::db_pool& pool, edge::origin_directory& origins);
 
 /// Work acknowledged before a crash or restart: unanswered messages go back to their
 /// conversations and unsent bubbles to the outbox, before any new webhook is accepted.

@@ -1,8 +1,8 @@
 #pragma once
 // The baseline for parley-bench: the least a webhook endpoint must do, on parley's own HTTP
-// server (io::http_server, so the HTTP stack is identical): find the channel from the path,
-// check X-Hub-Signature-256 (io::verify_signature), parse the body with simdjson
-// (io::whatsapp::parse_webhook) and answer 200 like parleyd does, without a database, actors or
+// server (edge::http_server, so the HTTP stack is identical): find the channel from the path,
+// check X-Hub-Signature-256 (common::verify_signature), parse the body with simdjson
+// (channels::whatsapp::parse_webhook) and answer 200 like parleyd does, without a database, actors or
 // replies. parleyd's throughput as a fraction of this one's is the cost of durability and
 // processing.
 //
@@ -13,7 +13,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace parley::io {
+namespace parley::edge {
 class http_server;
 }
 
@@ -38,7 +38,7 @@ class baseline_server {
 
  private:
   std::unordered_map<std::string, baseline_channel> channels_;
-  std::unique_ptr<io::http_server> server_;
+  std::unique_ptr<edge::http_server> server_;
 };
 
 }  // namespace parley::bench

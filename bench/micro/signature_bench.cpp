@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "io/signature.hpp"
+#include "common/signature.hpp"
 
 namespace {
 
@@ -12,9 +12,9 @@ void BM_signature_check(benchmark::State& state) {
   const std::string secret = "0123456789abcdef0123456789abcdef";
   std::string body(static_cast<std::size_t>(state.range(0)), 'x');
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
-  const auto header = parley::io::sign_body(secret, body);
+  const auto header = parley::common::sign_body(secret, body);
   for (auto _ : state) {
-    bool ok = parley::io::verify_signature(secret, body, header);
+    bool ok = parley::common::verify_signature(secret, body, header);
     benchmark::DoNotOptimize(ok);
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));

@@ -1,4 +1,4 @@
-// Micro benchmark: parley::io::whatsapp::parse_webhook on a one-message notification and on a
+// Micro benchmark: parley::channels::whatsapp::parse_webhook on a one-message notification and on a
 // 100-message batch (bodies as parley-bench sends them). Google Benchmark's thread.
 #include <benchmark/benchmark.h>
 
@@ -7,7 +7,7 @@
 
 #include "bench/parley_bench/knowledge_base.hpp"
 #include "bench/parley_bench/payload.hpp"
-#include "io/whatsapp.hpp"
+#include "channels/whatsapp.hpp"
 
 namespace {
 
@@ -31,7 +31,7 @@ void BM_parse_webhook(benchmark::State& state) {
   auto messages = static_cast<std::size_t>(state.range(0));
   const auto body = notification(messages);
   for (auto _ : state) {
-    auto parsed = parley::io::whatsapp::parse_webhook(body);
+    auto parsed = parley::channels::whatsapp::parse_webhook(body);
     if (parsed.batch.messages.size() != messages) state.SkipWithError("parse failed");
     benchmark::DoNotOptimize(parsed);
   }

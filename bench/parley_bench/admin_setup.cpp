@@ -14,25 +14,25 @@
 
 #include "bench/parley_bench/knowledge_base.hpp"
 #include "bench/parley_bench/ledger.hpp"
-#include "io/http_client.hpp"
-#include "io/json_writer.hpp"
+#include "edge/http_client.hpp"
+#include "common/json_writer.hpp"
 
 namespace parley::bench {
 
 namespace {
 
-io::client_response call(io::http_client& client, const std::string& method, const std::string& url,
+edge::client_response call(edge::http_client& client, const std::string& method, const std::string& url,
                          const std::string& token, const std::string& body = {}) {
-  io::client_request r;
+  edge::client_request r;
   r.method = method;
   r.url = url;
   r.body = body;
   r.timeout = std::chrono::seconds{30};
   if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
   if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
-  std::promise<io::client_response> p;
+  std::promise<edge::client_response> p;
   auto f = p.get_future();
-  client.request(std::move(r), [&p](io::client_response res) { p.set_value(std::move(res)); });
+  client.request(std::move(r), [&p](edge::client_response res) { p.set_value(std::move(res)); });
   return f.get();
 }
 
@@ -45,7 +45,7 @@ std::string json_field(const std::string& json, const char* key) {
   return std::string{v};
 }
 
-io::client_response expect_201(io::http_client& client, const std::string& url,
+edge::client_response expect_201(edge::http_client& client, const std::string& url,
                                const std::string& token, const std::string& body) {
   auto res = call(client, "POST", url, token, body);
   if (res.status != 201)
@@ -69,7 +69,7 @@ std::string random_hex(std::mt19937_64& rng, int n) {
 }
 
 std::string knowledge_json(const kb_item& k) {
-  io::json_writer w;
+  common::json_writer w;
   w.begin_object();
   if (k.faq)
     w.field("question", k.title).field("answer", k.content);
@@ -78,13 +78,13 @@ std::string knowledge_json(const kb_item& k) {
   return w.end_object().take();
 }
 
-tenant_channel create_one(io::http_client& client, const setup_request& req, int index,
+tenant_channel create_one(edge::http_client& client, const setup_request& req, int index,
                           std::mt19937_64& rng) {
   const auto& base = req.admin_url;
   tenant_channel t;
   // The highest limits the API takes: the benchmark measures the node, not its rate limiter
   // (the default of 600 messages a minute per tenant would throttle every run).
-  io::json_writer tenant;
+  common::json_writer tenant;
   tenant.begin_object().field("name", "Bench Tienda " + std::to_string(index));
   tenant.key("limits").begin_object().field("messages_per_minute", 1000000);
   tenant.field("api_requests_per_minute", 1000000).field("max_active_conversations", 10000000);
@@ -94,7 +94,7 @@ tenant_channel create_one(io::http_client& client, const setup_request& req, int
   if (t.tenant_id.empty()) throw setup_error("POST /v1/tenants answered without an id");
   t.phone_number_id = "1" + random_digits(rng, 14);
   t.app_secret = random_hex(rng, 32);
-  io::json_writer ch;
+  common::json_writer ch;
   ch.begin_object()
       .field("type", "whatsapp")
       .field("phone_number_id", t.phone_number_id)
@@ -121,10 +121,10 @@ tenant_channel create_one(io::http_client& client, const setup_request& req, int
 }  // namespace
 
 void wait_ready(const std::string& base_url, double timeout_s) {
-  io::http_client client;
+  edge::http_client client;
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds{static_cast<int64_t>(timeout_s * 1000)};
-  io::client_response last;
+  edge::client_response last;
   do {
     last = call(client, "GET", base_url + "/ready", {});
     if (last.status == 200) return;
@@ -138,7 +138,7 @@ std::unordered_set<uint64_t> handed_off_customers(const std::string& admin_url,
                                                   const std::string& admin_token,
                                                   const std::vector<tenant_channel>& tenants) {
   std::unordered_set<uint64_t> out;
-  io::http_client client;
+  edge::http_client client;
   simdjson::dom::parser parser;
   for (const auto& t : tenants) {
     auto res =
@@ -165,9 +165,9 @@ std::unordered_set<uint64_t> handed_off_customers(const std::string& admin_url,
 }
 
 std::vector<tenant_channel> create_tenants(const setup_request& req) {
-  io::http_client_settings cs;
+  edge::http_client_settings cs;
   cs.max_connections_per_host = 8;
-  io::http_client client{cs};
+  edge::http_client client{cs};
   std::vector<tenant_channel> out(static_cast<std::size_t>(req.tenants));
   std::atomic<int> next{0};
   std::mutex mtx;

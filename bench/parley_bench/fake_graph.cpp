@@ -5,7 +5,7 @@
 #include <simdjson.h>
 
 #include "bench/parley_bench/ledger.hpp"
-#include "io/http_server.hpp"
+#include "edge/http_server.hpp"
 
 namespace parley::bench {
 
@@ -28,12 +28,12 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 }  // namespace
 
 fake_graph::fake_graph(int threads) {
-  io::http_server_settings s;
+  edge::http_server_settings s;
   s.port = 0;
   s.threads = threads;
   s.idle_timeout = std::chrono::minutes{10};  // the node's client keeps its connections pooled
   server_ =
-      std::make_unique<io::http_server>(s, [this](io::http_request&& req, io::respond_fn respond) {
+      std::make_unique<edge::http_server>(s, [this](edge::http_request&& req, edge::respond_fn respond) {
         auto arrived = std::chrono::steady_clock::now();
         calls_.fetch_add(1, std::memory_order_relaxed);
         thread_local simdjson::dom::parser parser;
@@ -41,7 +41,7 @@ fake_graph::fake_graph(int threads) {
         if (req.method != "POST" || !ends_with(req.path, "/messages") ||
             parser.parse(req.body).get(root) != simdjson::SUCCESS) {
           bad_.fetch_add(1, std::memory_order_relaxed);
-          return respond(io::json_error(400, "bad_request", "expected POST /{v}/{id}/messages"));
+          return respond(edge::json_error(400, "bad_request", "expected POST /{v}/{id}/messages"));
         }
         auto to = string_at(root, {"to"});
         auto context = string_at(root, {"context", "message_id"});
@@ -63,7 +63,7 @@ fake_graph::fake_graph(int threads) {
         body += R"("}],"messages":[{"id":")";
         body += wamid;
         body += R"(","message_status":"accepted"}]})";
-        respond(io::json_ok(200, std::move(body)));
+        respond(edge::json_ok(200, std::move(body)));
       });
   port_ = server_->bind();
   server_->start();

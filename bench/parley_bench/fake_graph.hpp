@@ -1,5 +1,5 @@
 #pragma once
-// The benchmark's WhatsApp Cloud API: an in-process parley::io::http_server on 127.0.0.1, port
+// The benchmark's WhatsApp Cloud API: an in-process parley::edge::http_server on 127.0.0.1, port
 // 0, where the benchmark's channels point their api_base_url. It answers every send with 200
 // and a fresh wamid, as Meta does, and reports each reply's arrival to the current run's ledger
 // (matched by context.message_id).
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-namespace parley::io {
+namespace parley::edge {
 class http_server;
 }
 
@@ -43,7 +43,7 @@ class fake_graph {
  private:
   std::atomic<message_ledger*> ledger_{nullptr};
   std::atomic<uint64_t> calls_{0}, sends_{0}, no_context_{0}, bad_{0}, next_id_{0};
-  std::unique_ptr<io::http_server> server_;
+  std::unique_ptr<edge::http_server> server_;
   uint16_t port_ = 0;
 };
 

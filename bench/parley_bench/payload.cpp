@@ -5,8 +5,8 @@
 
 #include "bench/parley_bench/knowledge_base.hpp"
 #include "bench/parley_bench/ledger.hpp"
-#include "io/json_writer.hpp"
-#include "io/signature.hpp"
+#include "common/json_writer.hpp"
+#include "common/signature.hpp"
 
 namespace parley::bench {
 
@@ -16,7 +16,7 @@ constexpr std::size_t resend_pool = 4096;
 
 std::string text_webhook(std::string_view phone_number_id,
                          const std::vector<webhook_message>& messages) {
-  io::json_writer w;
+  common::json_writer w;
   w.begin_object().field("object", "whatsapp_business_account").key("entry").begin_array();
   w.begin_object().field("id", "102290129340398").key("changes").begin_array();
   w.begin_object().key("value").begin_object();
@@ -91,7 +91,7 @@ outgoing_request payload_generator::next(int64_t intended_ns) {
     ledger_.sent(seq, burst_customer_, intended_ns);
   }
   r.body = text_webhook(t.phone_number_id, scratch_);
-  r.signature = io::sign_body(t.app_secret, r.body);
+  r.signature = common::sign_body(t.app_secret, r.body);
   return r;
 }
 

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "io/json_writer.hpp"
+#include "common/json_writer.hpp"
 
 #ifndef PARLEY_SOURCE_DIR
 #define PARLEY_SOURCE_DIR "."
@@ -27,11 +27,11 @@ std::string fixed(double v, int decimals) {
   return buf;
 }
 
-void number(io::json_writer& w, std::string_view key, double v, int decimals = 3) {
+void number(common::json_writer& w, std::string_view key, double v, int decimals = 3) {
   w.key(key).raw(fixed(v, decimals));
 }
 
-void count(io::json_writer& w, std::string_view key, uint64_t v) {
+void count(common::json_writer& w, std::string_view key, uint64_t v) {
   w.field(key, v);
 }
 
@@ -39,7 +39,7 @@ double ms(int64_t ns) {
   return static_cast<double>(ns) / 1e6;
 }
 
-void latency(io::json_writer& w, std::string_view key, const histogram_snapshot& h) {
+void latency(common::json_writer& w, std::string_view key, const histogram_snapshot& h) {
   w.key(key).begin_object();
   count(w, "count", h.count);
   number(w, "min", ms(h.min_ns));
@@ -62,7 +62,7 @@ std::string utc_now() {
   return buf;
 }
 
-void settings(io::json_writer& w, const bench_options& o) {
+void settings(common::json_writer& w, const bench_options& o) {
   w.key("settings").begin_object();
   w.field("scenario", to_string(o.kind));
   w.key("targets").begin_array();
@@ -90,7 +90,7 @@ void settings(io::json_writer& w, const bench_options& o) {
 
 // What PostgreSQL did for the run (--database): statements and commits per acknowledged
 // message and per reply, the costliest statements, the tables read by sequential scans.
-void database_json(io::json_writer& w, const run_result& r) {
+void database_json(common::json_writer& w, const run_result& r) {
   const auto& d = r.db;
   if (!d.measured && d.error.empty()) return;
   w.key("database").begin_object();
@@ -128,7 +128,7 @@ void database_json(io::json_writer& w, const run_result& r) {
   w.end_object();
 }
 
-void run_json(io::json_writer& w, const bench_options& o, const run_result& r) {
+void run_json(common::json_writer& w, const bench_options& o, const run_result& r) {
   w.key(r.server).begin_object();
   w.key("targets").begin_array();
   for (const auto& t : r.targets) w.value(t);
@@ -255,7 +255,7 @@ std::string git_commit() {
 }
 
 std::string report_json(const bench_options& o, const std::vector<run_result>& runs) {
-  io::json_writer w;
+  common::json_writer w;
   w.begin_object().field("tool", "parley-bench").field("report_version", 1);
   w.field("date", utc_now());
   auto m = probe_machine();

@@ -7,8 +7,8 @@
 #include <optional>
 #include <thread>
 
-#include "io/http_server.hpp"
-#include "io/signature.hpp"
+#include "edge/http_server.hpp"
+#include "common/signature.hpp"
 
 namespace parley::test {
 
@@ -41,17 +41,17 @@ std::string field(simdjson::dom::element e, std::initializer_list<const char*> p
 }
 
 // Media metadata (GET /{version}/{id}) and bytes (GET /files/{id}).
-void serve_get(fake_graph_api::state& st, const io::http_request& req,
-               const io::respond_fn& respond);
+void serve_get(fake_graph_api::state& st, const edge::http_request& req,
+               const edge::respond_fn& respond);
 
 }  // namespace
 
 fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
-  io::http_server_settings s;
+  edge::http_server_settings s;
   s.port = 0;
   auto st = st_;
   server_ =
-      std::make_unique<io::http_server>(s, [st](io::http_request&& req, io::respond_fn respond) {
+      std::make_unique<edge::http_server>(s, [st](edge::http_request&& req, edge::respond_fn respond) {
         if (req.method == "GET") return serve_get(*st, req, respond);
         graph_call c;
         c.path = req.path;
@@ -64,7 +64,7 @@ fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
           c.text = field(root, {"text", "body"});
           c.context_id = field(root, {"context", "message_id"});
         }
-        io::http_response res;
+        edge::http_response res;
         {
           std::lock_guard<std::mutex> guard{st->mtx};
           std::optional<scripted_answer> a;
@@ -96,21 +96,21 @@ fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
 }
 
 namespace {
-void serve_get(fake_graph_api::state& st, const io::http_request& req,
-               const io::respond_fn& respond) {
+void serve_get(fake_graph_api::state& st, const edge::http_request& req,
+               const edge::respond_fn& respond) {
   std::lock_guard<std::mutex> guard{st.mtx};
   auto id = req.path.substr(req.path.rfind('/') + 1);
   auto it = st.media.find(id);
-  if (it == st.media.end()) return respond(io::json_error(404, "not_found", "no media " + id));
+  if (it == st.media.end()) return respond(edge::json_error(404, "not_found", "no media " + id));
   if (req.path.rfind("/files/", 0) == 0) {
     ++st.downloads[id];
-    return respond(io::http_response{200, it->second.mime, it->second.bytes, {}});
+    return respond(edge::http_response{200, it->second.mime, it->second.bytes, {}});
   }
   auto size = it->second.announced >= 0 ? it->second.announced
                                         : static_cast<int64_t>(it->second.bytes.size());
-  respond(io::json_ok(200, R"({"messaging_product":"whatsapp","url":")" + st.base + "/files/" + id +
+  respond(edge::json_ok(200, R"({"messaging_product":"whatsapp","url":")" + st.base + "/files/" + id +
                                R"(","mime_type":")" + it->second.mime + R"(","sha256":")" +
-                               io::sha256_hex(it->second.bytes) + R"(","file_size":)" +
+                               common::sha256_hex(it->second.bytes) + R"(","file_size":)" +
                                std::to_string(size) + R"(,"id":")" + id + "\"}"));
 }
 }  // namespace

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace parley::io {
+namespace parley::edge {
 class http_server;
 }
 
@@ -57,7 +57,7 @@ class fake_graph_api {
 
  private:
   std::shared_ptr<state> st_;
-  std::unique_ptr<io::http_server> server_;
+  std::unique_ptr<edge::http_server> server_;
   uint16_t port_ = 0;
 };
 

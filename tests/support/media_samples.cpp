@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <random>
 
-#include "io/signature.hpp"
+#include "common/signature.hpp"
 
 namespace parley::test {
 
@@ -97,7 +97,7 @@ std::string ogg_voice_note() {
 
 /// The webhook form of a digest: base64 of the raw 32 bytes.
 std::string webhook_sha256(const std::string& bytes) {
-  auto hex = io::sha256_hex(bytes);
+  auto hex = common::sha256_hex(bytes);
   std::string raw;
   for (std::size_t i = 0; i < hex.size(); i += 2)
     raw += char(std::stoi(hex.substr(i, 2), nullptr, 16));

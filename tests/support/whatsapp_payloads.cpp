@@ -5,8 +5,8 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "io/json_writer.hpp"
-#include "io/signature.hpp"
+#include "common/json_writer.hpp"
+#include "common/signature.hpp"
 
 namespace parley::test {
 
@@ -19,7 +19,7 @@ std::string now_s() {
 // exactly one array open, which the envelope closes.
 template <class Body>
 std::string envelope(const std::string& phone_number_id, Body body) {
-  io::json_writer w;
+  common::json_writer w;
   w.begin_object().field("object", "whatsapp_business_account").key("entry").begin_array();
   w.begin_object().field("id", "102290129340398").key("changes").begin_array();
   w.begin_object().field("field", "messages").key("value").begin_object();
@@ -34,7 +34,7 @@ std::string envelope(const std::string& phone_number_id, Body body) {
 }  // namespace
 
 std::string text_webhook(const std::string& phone_number_id, const std::vector<text_in>& msgs) {
-  return envelope(phone_number_id, [&](io::json_writer& w) {
+  return envelope(phone_number_id, [&](common::json_writer& w) {
     w.key("contacts").begin_array();
     if (!msgs.empty())
       w.begin_object()
@@ -58,7 +58,7 @@ std::string media_webhook(const std::string& phone_number_id, const std::string&
                           const std::string& media_id, const std::string& mime,
                           const std::string& sha256_b64, const std::string& caption,
                           const std::string& filename) {
-  return envelope(phone_number_id, [&](io::json_writer& w) {
+  return envelope(phone_number_id, [&](common::json_writer& w) {
     w.key("messages").begin_array();
     w.begin_object().field("from", from).field("id", wamid).field("timestamp", now_s());
     w.field("type", type).key(type).begin_object().field("id", media_id).field("mime_type", mime);
@@ -71,7 +71,7 @@ std::string media_webhook(const std::string& phone_number_id, const std::string&
 
 std::string status_webhook(const std::string& phone_number_id, const std::string& recipient,
                            const std::vector<std::pair<std::string, std::string>>& wamid_status) {
-  return envelope(phone_number_id, [&](io::json_writer& w) {
+  return envelope(phone_number_id, [&](common::json_writer& w) {
     w.key("statuses").begin_array();
     for (const auto& [wamid, status] : wamid_status) {
       w.begin_object().field("id", wamid).field("status", status).field("timestamp", now_s());
@@ -116,7 +116,7 @@ demo_tenant make_tenant(int port, const std::string& api_base_url,
   auto tenant = admin_call(port, "POST", "/v1/tenants", R"({"name":"Tienda Demo"})");
   if (tenant.status != 201) throw std::runtime_error("create tenant: " + tenant.body);
   t.tenant_id = json_string(tenant.body, "id");
-  io::json_writer w;
+  common::json_writer w;
   w.begin_object()
       .field("type", "whatsapp")
       .field("phone_number_id", phone_number_id)
@@ -144,7 +144,7 @@ demo_tenant make_tenant(int port, const std::string& api_base_url,
 
 http_reply post_webhook(int port, const demo_tenant& t, const std::string& body) {
   return http_call("POST", port, "/webhooks/whatsapp/" + t.channel_id, body,
-                   {{"X-Hub-Signature-256", io::sign_body(t.app_secret, body)}});
+                   {{"X-Hub-Signature-256", common::sign_body(t.app_secret, body)}});
 }
 
 }  // namespace parley::test

@@ -5,8 +5,8 @@
 #include <mutex>
 #include <thread>
 
-#include "io/http_server.hpp"
-#include "io/signature.hpp"
+#include "edge/http_server.hpp"
+#include "common/signature.hpp"
 #include "tests/support/fake_graph.hpp"
 #include "tests/support/node.hpp"
 #include "tests/support/whatsapp_payloads.hpp"
@@ -21,17 +21,17 @@ struct notify_receiver {
   std::mutex mtx;
   std::vector<std::pair<std::string, std::string>> calls;  // body, signature
   int fail_first = 0;
-  std::unique_ptr<parley::io::http_server> server;
+  std::unique_ptr<parley::edge::http_server> server;
   uint16_t port = 0;
   notify_receiver() {
-    parley::io::http_server_settings s;
+    parley::edge::http_server_settings s;
     s.port = 0;
-    server = std::make_unique<parley::io::http_server>(
-        s, [this](parley::io::http_request&& req, parley::io::respond_fn respond) {
+    server = std::make_unique<parley::edge::http_server>(
+        s, [this](parley::edge::http_request&& req, parley::edge::respond_fn respond) {
           std::lock_guard<std::mutex> g{mtx};
           calls.emplace_back(req.body, std::string{req.header("x-parley-signature")});
-          if (fail_first-- > 0) return respond(parley::io::json_error(503, "down", "try later"));
-          respond(parley::io::json_ok(200, "{}"));
+          if (fail_first-- > 0) return respond(parley::edge::json_error(503, "down", "try later"));
+          respond(parley::edge::json_ok(200, "{}"));
         });
     port = server->bind();
     server->start();
@@ -94,7 +94,7 @@ TEST_F(escalation, an_angry_refund_request_is_handed_to_a_person_once_and_the_bo
   {
     std::lock_guard<std::mutex> g{notify_.mtx};
     auto& [body, signature] = notify_.calls.back();
-    EXPECT_TRUE(parley::io::verify_signature("notify-secret", body, signature)) << signature;
+    EXPECT_TRUE(parley::common::verify_signature("notify-secret", body, signature)) << signature;
     EXPECT_NE(body.find(R"("event":"escalation.requested")"), std::string::npos) << body;
     EXPECT_NE(body.find(R"("customer":"5215550009999")"), std::string::npos);
     EXPECT_NE(body.find(R"("code":"keyword")"), std::string::npos) << body;

@@ -130,14 +130,19 @@ TEST_F(supervision, an_idle_conversation_is_passivated_and_comes_back_with_its_c
 
 TEST_F(supervision, backpressure_pauses_intake_but_every_acknowledged_message_is_answered_once) {
   start({}, {"--limits.tenant-max-in-flight=3", "--limits.conversation-max-queued=2"});
+  // Ten messages a webhook: each batch reaches the tenant at once, over its limit of 3 held,
+  // so intake pauses however fast the node answers.
   std::vector<std::string> wamids;
-  for (int i = 0; i < 40; ++i) {
-    auto wamid = "wamid.BP" + std::to_string(i);
-    wamids.push_back(wamid);
-    ASSERT_EQ(
-        send(tenant_, "55" + std::to_string(60 + i % 8), wamid, "¿horario? " + std::to_string(i))
-            .status,
-        200);
+  for (int b = 0; b < 4; ++b) {
+    std::vector<text_in> msgs;
+    for (int k = 0; k < 10; ++k) {
+      int i = b * 10 + k;
+      wamids.push_back("wamid.BP" + std::to_string(i));
+      msgs.push_back({"55" + std::to_string(60 + i % 8), wamids.back(),
+                      "¿horario? " + std::to_string(i)});
+    }
+    auto r = post_webhook(node_->port(), tenant_, text_webhook(tenant_.phone_number_id, msgs));
+    ASSERT_EQ(r.status, 200) << r.body;
   }
   ASSERT_TRUE(graph_.wait_accepted(40, 30s))
       << graph_.accepted().size() << " replies; inbox: "

@@ -16,7 +16,7 @@
 #include <set>
 #include <thread>
 
-#include "io/route_helpers.hpp"
+#include "edge/route_helpers.hpp"
 #include "tests/support/fake_graph.hpp"
 #include "tests/support/node.hpp"
 #include "tests/support/whatsapp_payloads.hpp"
@@ -30,7 +30,7 @@ namespace {
 const std::vector<std::string> names{"node1", "node2", "node3"};
 
 std::string field(const std::string& json, const std::string& key) {
-  return parley::io::json_string_field(json, key);
+  return parley::edge::json_string_field(json, key);
 }
 
 // One customer's messages, numbered: "m<seq>" in the text lets the checks read the order back.

@@ -20,9 +20,9 @@
 
 #include "actors/media/content_store.hpp"
 #include "actors/media/describe.hpp"
-#include "io/http_client.hpp"
-#include "io/http_server.hpp"
-#include "io/signature.hpp"
+#include "edge/http_client.hpp"
+#include "edge/http_server.hpp"
+#include "common/signature.hpp"
 #include "tests/support/media_samples.hpp"
 
 using namespace parley;
@@ -56,7 +56,7 @@ fake_media served(std::string bytes, std::string mime) {
 class fake_graph {
  public:
   fake_graph()
-      : server_(settings(), [this](io::http_request&& r, io::respond_fn f) {
+      : server_(settings(), [this](edge::http_request&& r, edge::respond_fn f) {
           handle(std::move(r), std::move(f));
         }) {
     port_ = server_.bind();
@@ -85,7 +85,7 @@ class fake_graph {
     std::lock_guard<std::mutex> g{m_};
     return downloads_[id];
   }
-  std::vector<io::http_request> transcription_requests() {
+  std::vector<edge::http_request> transcription_requests() {
     std::lock_guard<std::mutex> g{m_};
     return tx_requests_;
   }
@@ -98,7 +98,7 @@ class fake_graph {
     return cv_.wait_for(l, limit, [&] { return parked_.size() >= n; });
   }
   void release() {
-    std::vector<std::pair<io::respond_fn, io::http_response>> out;
+    std::vector<std::pair<edge::respond_fn, edge::http_response>> out;
     {
       std::lock_guard<std::mutex> g{m_};
       out.swap(parked_);
@@ -107,20 +107,20 @@ class fake_graph {
   }
 
  private:
-  static io::http_server_settings settings() {
-    io::http_server_settings s;
+  static edge::http_server_settings settings() {
+    edge::http_server_settings s;
     s.host = "127.0.0.1";
     s.port = 0;
     s.threads = 2;
     return s;
   }
 
-  void handle(io::http_request&& r, io::respond_fn respond) {
+  void handle(edge::http_request&& r, edge::respond_fn respond) {
     std::unique_lock<std::mutex> l{m_};
     if (r.path == "/v1/audio/transcriptions") {
       tx_requests_.push_back(r);
       l.unlock();
-      return respond(io::json_ok(tx_status_, tx_body_));
+      return respond(edge::json_ok(tx_status_, tx_body_));
     }
     auth_.emplace_back(r.header("authorization"));
     if (r.path.rfind("/v21.0/", 0) == 0) {
@@ -128,15 +128,15 @@ class fake_graph {
       auto gen = ++metadata_calls_[id];
       auto it = media_.find(id);
       if (it == media_.end())
-        return respond(io::json_error(404, "not_found", "Unsupported get request."));
+        return respond(edge::json_error(404, "not_found", "Unsupported get request."));
       auto& m = it->second;
-      io::http_response res;
+      edge::http_response res;
       res.status = m.metadata_status;
       res.body = !m.metadata_body.empty()
                      ? m.metadata_body
                      : R"({"messaging_product":"whatsapp","url":")" + base() + "/media/" + id +
                            "?gen=" + std::to_string(gen) + R"(","mime_type":")" + m.mime +
-                           R"(","sha256":")" + io::sha256_hex(m.bytes) + R"(","file_size":)" +
+                           R"(","sha256":")" + common::sha256_hex(m.bytes) + R"(","file_size":)" +
                            std::to_string(m.announced_size.value_or(m.bytes.size())) +
                            R"(,"id":")" + id + R"("})";
       if (m.park_metadata) {
@@ -152,14 +152,14 @@ class fake_graph {
       auto n = ++downloads_[id];
       auto it = media_.find(id);
       if (it == media_.end() || n <= it->second.expired_downloads)
-        return respond(io::json_error(404, "expired", "url expired"));
-      io::http_response res;
+        return respond(edge::json_error(404, "expired", "url expired"));
+      edge::http_response res;
       res.content_type = it->second.mime;
       res.body = it->second.bytes;
       l.unlock();
       return respond(std::move(res));
     }
-    respond(io::json_error(400, "bad", "unknown path"));
+    respond(edge::json_error(400, "bad", "unknown path"));
   }
 
   std::mutex m_;
@@ -167,17 +167,17 @@ class fake_graph {
   std::map<std::string, fake_media> media_;
   std::map<std::string, int> metadata_calls_, downloads_;
   std::vector<std::string> auth_;
-  std::vector<io::http_request> tx_requests_;
-  std::vector<std::pair<io::respond_fn, io::http_response>> parked_;
+  std::vector<edge::http_request> tx_requests_;
+  std::vector<std::pair<edge::respond_fn, edge::http_response>> parked_;
   int tx_status_ = 200;
   std::string tx_body_ = R"({"text":"hola, necesito ayuda"})";
-  io::http_server server_;
+  edge::http_server server_;
   uint16_t port_ = 0;
 };
 
 uint16_t unused_port() {
-  io::http_server s{io::http_server_settings{"127.0.0.1", 0},
-                    [](io::http_request&&, io::respond_fn) {}};
+  edge::http_server s{edge::http_server_settings{"127.0.0.1", 0},
+                    [](edge::http_request&&, edge::respond_fn) {}};
   return s.bind();  // never started: closed again when `s` goes
 }
 
@@ -259,7 +259,7 @@ class media : public ::testing::Test {
 
   fs::path dir_;
   fake_graph graph_;
-  io::http_client http_;
+  edge::http_client http_;
   media_settings settings_;
 };
 
@@ -279,7 +279,7 @@ TEST_F(media, png_image_is_stored_and_described_with_dimensions) {
   EXPECT_EQ(res.description, "Image (image/png, 800x600)");
   EXPECT_EQ(res.mime_type, "image/png");
   EXPECT_EQ(res.size, png.size());
-  EXPECT_EQ(res.sha256_hex, io::sha256_hex(png));
+  EXPECT_EQ(res.sha256_hex, common::sha256_hex(png));
   EXPECT_EQ(res.path, (dir_ / "media" / res.sha256_hex.substr(0, 2) / res.sha256_hex).string());
   EXPECT_EQ(read(res.path), png);
   EXPECT_TRUE(res.extracted_text.empty());
@@ -615,7 +615,7 @@ TEST_F(media, same_bytes_twice_give_the_same_path) {
 TEST_F(media, content_store_is_atomic_and_idempotent) {
   content_store store{dir_.string()};
   std::string bytes = "hello";
-  auto sha = io::sha256_hex(bytes);
+  auto sha = common::sha256_hex(bytes);
   auto a = store.put(bytes, sha);
   ASSERT_TRUE(a.error.empty()) << a.error;
   EXPECT_FALSE(a.existed);
@@ -638,7 +638,7 @@ TEST_F(media, content_store_is_atomic_and_idempotent) {
 
 TEST_F(media, content_store_reports_an_unwritable_directory) {
   content_store store{"/proc/parley-no-such-dir"};
-  auto r = store.put("x", io::sha256_hex("x"));
+  auto r = store.put("x", common::sha256_hex("x"));
   EXPECT_FALSE(r.error.empty());
   EXPECT_TRUE(r.path.empty());
 }

@@ -17,12 +17,12 @@
 #include <pqxx/pqxx>
 #include <random>
 
+#include "channels/whatsapp.hpp"
 #include "common/clock.hpp"
-#include "edge/http_client.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/security/secret_box.hpp"
-#include "channels/whatsapp.hpp"
+#include "edge/http_client.hpp"
 #include "logic/outbox_queue.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
@@ -106,7 +106,7 @@ void record(const services& svc, persistence::send_outcome o) {
                  [](const persistence::db_failure& why) {
                    // The row stays pending and is sent again after a restart: at least once.
                    common::log::get("actors")->error("outbox: cannot record a send outcome: {}",
-                                             why.what());
+                                                     why.what());
                  });
 }
 
@@ -138,8 +138,8 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
                                 std::to_string(result.error.code) + ": " + result.error.message;
   auto kind = channels::whatsapp::classify_failure(status, result.error.code);
   ++m.attempts;
-  bool retryable =
-      kind == channels::whatsapp::failure_kind::retry || kind == channels::whatsapp::failure_kind::rate_limited;
+  bool retryable = kind == channels::whatsapp::failure_kind::retry ||
+                   kind == channels::whatsapp::failure_kind::rate_limited;
   if (retryable && m.attempts < svc.outbox.max_attempts) {
     st.retried->inc();
     record(svc, {persistence::send_outcome::attempt, m.tenant_id, id, error});
@@ -148,8 +148,8 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
     return pump(self, svc);
   }
   st.failed->inc();
-  common::log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", id, m.attempts,
-                           error);
+  common::log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", id,
+                                   m.attempts, error);
   record(svc, {persistence::send_outcome::dead, m.tenant_id, id, error});
   st.queue->finish(conv, id);
   pump(self, svc);

@@ -81,7 +81,8 @@ void acquire(self_ptr self, const services& svc, const std::string& tenant_id) {
                        taken ? taken->previous_node : std::string{}, sent);
       },
       [me, tenant_id, sent](const persistence::db_failure& why) {
-        common::log::get("cluster")->warn("cannot take the lease of tenant {}: {}", tenant_id, why.what());
+        common::log::get("cluster")->warn("cannot take the lease of tenant {}: {}", tenant_id,
+                                          why.what());
         caf::anon_send(me, lease_atom::value, tenant_id, int64_t{-1}, std::string{}, sent);
       });
 }
@@ -97,7 +98,7 @@ void release(self_ptr self, const services& svc, const std::string& tenant_id, i
       [me, tenant_id](const persistence::db_failure& why) {
         // It expires by itself within one lease lifetime.
         common::log::get("cluster")->warn("cannot release the lease of tenant {}: {}", tenant_id,
-                                  why.what());
+                                          why.what());
         caf::anon_send(me, released_atom::value, tenant_id);
       });
 }
@@ -115,7 +116,7 @@ void resume_outbox(const services& svc, caf::actor_system& sys, const std::strin
       },
       [tenant_id](const persistence::db_failure& why) {
         common::log::get("cluster")->warn("tenant {}: cannot load unsent bubbles: {}", tenant_id,
-                                  why.what());
+                                          why.what());
       });
 }
 
@@ -131,8 +132,9 @@ void forward(self_ptr self, const services& svc, const std::string& owner, inbou
               auto failure = self->state.placement.forward_failed(std::move(msg), attempt);
               if (failure.given_up) {
                 // Still in the inbox: the owner's sweep finds it. (Given up, msg is intact.)
-                common::log::get("cluster")->warn("message {} of tenant {} not forwarded: {}", msg.id,
-                                          msg.tenant_id, self->system().render(err));
+                common::log::get("cluster")->warn("message {} of tenant {} not forwarded: {}",
+                                                  msg.id, msg.tenant_id,
+                                                  self->system().render(err));
                 return;
               }
               if (failure.timer) self->delayed_send(self, *failure.timer, reroute_atom::value);
@@ -157,7 +159,7 @@ placement_report report(self_ptr self, const services& svc) {
 
 // The tenant's API budget, answered through a promise (a delegation would type the answer as
 // a plain message, and the other branches answer a double).
-caf::result<double> admit_at(self_ptr self, const caf::actor& tenant) {
+caf::result<double> admit_at(self_ptr self, const tenant_actor& tenant) {
   auto rp = self->make_response_promise<double>();
   self->request(tenant, 2s, admit_atom::value)
       .then([rp](double wait) mutable { rp.deliver(wait); },
@@ -194,7 +196,7 @@ void hand_over(self_ptr self, const services& svc, const std::string& tenant_id,
   auto t = st.tenants.find(tenant_id);
   if (t != st.tenants.end()) {
     common::log::get("cluster")->info("tenant {} moves to {}: stopping it here", tenant_id,
-                              owner_of(svc, tenant_id));
+                                      owner_of(svc, tenant_id));
     self->send_exit(t->second, caf::exit_reason::user_shutdown);
   } else {
     release(self, svc, tenant_id, h.epoch);
@@ -211,8 +213,8 @@ void on_lease(self_ptr self, const services& svc, const std::string& tenant_id, 
   // or the database did not answer: try again shortly.
   if (answer.retry) self->delayed_send(self, 100ms, lease_atom::value, tenant_id);
   if (!answer.run) return;
-  common::log::get("cluster")->info("tenant {} runs here (epoch {}, previous holder '{}')", tenant_id,
-                            epoch, previous);
+  common::log::get("cluster")->info("tenant {} runs here (epoch {}, previous holder '{}')",
+                                    tenant_id, epoch, previous);
   tenant_for(self, svc, tenant_id, epoch);
   if (!previous.empty() && (previous == self_node(svc) || !svc.cluster.view->is_up(previous)))
     resume_outbox(svc, self->system(), tenant_id);
@@ -244,7 +246,7 @@ void stop_expired(self_ptr self, const services& svc) {
   auto& st = self->state;
   for (auto& lapsed : st.placement.expire(steady::now())) {
     common::log::get("cluster")->warn("tenant {}: lease epoch {} not renewed in time, stopping it",
-                              lapsed.tenant_id, lapsed.epoch);
+                                      lapsed.tenant_id, lapsed.epoch);
     auto t = st.tenants.find(lapsed.tenant_id);
     if (t != st.tenants.end())
       self->send_exit(t->second, caf::exit_reason::kill);
@@ -425,7 +427,7 @@ void on_tenant_down(self_ptr self, const services& svc, const std::string& tenan
   if (!ended) return;
   if (ended->was_running && reason)
     common::log::get("cluster")->warn("tenant {} ended ({}); releasing its lease", tenant_id,
-                              self->system().render(reason));
+                                      self->system().render(reason));
   release(self, svc, tenant_id, ended->epoch);
 }
 

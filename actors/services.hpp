@@ -64,7 +64,7 @@ struct services {
   edge::http_client* http = nullptr;
   common::metrics_registry* metrics = nullptr;
   const common::security::secret_box* secrets = nullptr;  ///< opens channel tokens for sending
-  media::media_pipeline* media = nullptr;             ///< node-wide; used by media agents
+  media::media_pipeline* media = nullptr;                 ///< node-wide; used by media agents
   std::chrono::milliseconds buffer_window{2000};
   std::chrono::milliseconds conversation_idle{600000};
   std::size_t context_size = 20;

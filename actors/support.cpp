@@ -57,7 +57,8 @@ void load(self_ptr self, const services& svc, const std::string& tenant_id) {
         caf::anon_send(me, loaded_atom::value, index_ptr{std::move(index)});
       },
       [me, tenant_id](const persistence::db_failure& why) {
-        common::log::get("actors")->warn("tenant {}: cannot load knowledge: {}", tenant_id, why.what());
+        common::log::get("actors")->warn("tenant {}: cannot load knowledge: {}", tenant_id,
+                                         why.what());
         caf::anon_send(me, load_failed_atom::value);
       });
 }

@@ -26,6 +26,7 @@
 #include "messages/introspection.hpp"
 #include "messages/media.hpp"
 #include "messages/support.hpp"
+#include "messages/tenant.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/pool.hpp"
@@ -152,7 +153,15 @@ struct tenant_state {
   tenant_counters count;
 };
 
-using self_ptr = caf::stateful_actor<tenant_state>*;
+// The public protocol plus what the tenant tells itself: restart an agent or a conversation
+// after its backoff, resume intake, a replay page, its settings, an idle check.
+using tenant_impl = tenant_actor::extend<
+    caf::reacts_to<agent_restart_atom, uint64_t>, caf::reacts_to<restart_atom, std::string>,
+    caf::reacts_to<resume_atom>,
+    caf::reacts_to<replay_page_atom, std::vector<inbound_msg>, int32_t>,
+    caf::reacts_to<settings_atom, int32_t, int32_t, bool, std::string, int32_t>,
+    caf::reacts_to<idle_atom>>;
+using self_ptr = tenant_impl::stateful_pointer<tenant_state>;
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -182,7 +191,7 @@ conv_entry& start_conversation(self_ptr self, const std::string& conv_id,
                                std::optional<new_conversation> fresh = std::nullopt) {
   auto& st = self->state;
   auto& e = st.convs[conv_id];
-  e.handle = spawn_conversation(self->system(), st.svc, caf::actor_cast<caf::actor>(self), st.id,
+  e.handle = spawn_conversation(self->system(), st.svc, caf::actor_cast<tenant_actor>(self), st.id,
                                 conv_id, e.strikes.poisoned(st.svc.limit.poison_strikes),
                                 e.last_error, std::move(fresh));
   e.draining = false;
@@ -247,7 +256,7 @@ void maybe_resume(self_ptr self) {
   auto step = st.intake->maybe_resume(now_s());
   if (step.what == logic::tenant_intake::resume_step::wake) return wake_in(self, step.wake_in_s);
   if (step.what != logic::tenant_intake::resume_step::read_page) return;
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<tenant_impl>(self);
   st.svc.db->submit(
       [me, tenant_id = st.id, after = step.after, limit = step.limit](pqxx::connection& c) {
         std::vector<inbound_msg> out;
@@ -274,7 +283,8 @@ void on_replay_page(self_ptr self, std::vector<inbound_msg>& batch, int32_t limi
     if (intake.paused()) break;  // full again: the rest stays in the inbox
   }
   if (intake.page_done()) maybe_resume(self);
-  if (!intake.paused()) common::log::get("actors")->info("tenant {}: intake resumed", self->state.id);
+  if (!intake.paused())
+    common::log::get("actors")->info("tenant {}: intake resumed", self->state.id);
 }
 
 void replay_from_start(self_ptr self) {
@@ -289,8 +299,8 @@ void restart_crashed(self_ptr self, conv_entry& e, const std::string& conv_id,
   e.strikes.crashed();
   st.count.conv_restarts->inc();
   ++e.restarts;
-  common::log::get("actors")->warn("tenant {}: conversation {} crashed ({}), restarting", st.id, conv_id,
-                           e.last_error);
+  common::log::get("actors")->warn("tenant {}: conversation {} crashed ({}), restarting", st.id,
+                                   conv_id, e.last_error);
   // Made at the first crash, kept while the entry lives: most conversations never crash,
   // and a policy (its RNG and history) costs ~3 KB.
   if (!e.policy)
@@ -314,7 +324,7 @@ void on_conversation_down(self_ptr self, const caf::down_msg& dm, const std::str
   if (!crashed && e.held.empty()) {
     st.convs.erase(conv_id);
     st.intake->ended(conv_id);
-    self->send(st.router, gone_atom::value, conv_id);
+    caf::anon_send(st.router, gone_atom::value, conv_id);  // a typed actor may not send() to it
     return maybe_resume(self);
   }
   if (crashed) return restart_crashed(self, e, conv_id, dm.reason);
@@ -359,7 +369,7 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
 }
 
 void load_settings(self_ptr self) {
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<tenant_impl>(self);
   auto id = self->state.id;
   self->state.svc.db->submit(
       [me, id](pqxx::connection& c) {
@@ -374,7 +384,7 @@ void load_settings(self_ptr self) {
       },
       [id](const persistence::db_failure& why) {
         common::log::get("actors")->warn("tenant {}: cannot load settings (defaults apply): {}", id,
-                                 why.what());
+                                         why.what());
       });
 }
 
@@ -432,7 +442,7 @@ caf::result<child_info> describe(self_ptr self) {
                     e.draining ? "passivating"
                     : e.handle ? "running"
                                : "restarting"});
-  auto rp = self->make_response_promise<child_info>();
+  auto rp = self->make_response_promise();
   supervision::gather_children(self, std::move(me), std::move(kids), rp);
   return rp;
 }
@@ -469,116 +479,121 @@ void start(self_ptr self, services svc, std::string tenant_id, caf::actor router
   self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
 }
 
-// The tenant's conversations and its intake.
-caf::message_handler conversation_handlers(self_ptr self) {
+void on_inbound(self_ptr self, inbound_msg& m) {
+  ++self->state.handled;
+  auto it = self->state.convs.find(m.conversation_id);
+  if (it != self->state.convs.end() && it->second.given_up) it->second.given_up = false;
+  forward(self, std::move(m));
+}
+
+void on_load(self_ptr self, const std::string& conv_id, uint64_t held) {
+  auto it = self->state.convs.find(conv_id);
+  if (it == self->state.convs.end()) return;
+  it->second.strikes.turn_ended();
+  self->state.intake->holds(conv_id, held);
+  maybe_resume(self);
+}
+
+double admit_api_call(self_ptr self) {
+  auto& st = self->state;
+  if (st.api.try_take(now_s())) {
+    st.count.api->inc();
+    return 0.0;
+  }
+  st.count.throttled_api->inc();
+  return std::max(0.001, st.api.retry_after(now_s()));
+}
+
+void passivate(self_ptr self, const std::string& conv_id) {
+  auto it = self->state.convs.find(conv_id);
+  if (it == self->state.convs.end() || !it->second.handle || it->second.draining) return;
+  it->second.draining = true;
+  self->send(it->second.handle, shutdown_atom::value);
+}
+
+void restart_agent(self_ptr self, uint64_t slot) {
+  if (slot >= all_agents.size()) return;
+  auto a = static_cast<agent_slot>(slot);
+  if (!self->state.agents.handle(a)) start_agent(self, a);
+}
+
+// The broker in front of the agents: conversations ask the tenant, which delegates to the
+// running agent. While one restarts after a crash the asker's turn fails at once and is
+// retried, instead of a request delegated to nobody that would wait for its timeout.
+template <class Answer, class Agent, class... Ts>
+caf::result<Answer> broker(self_ptr self, const Agent& agent, Ts&&... xs) {
+  if (!agent) return caf::make_error(caf::sec::request_receiver_down);
+  return self->delegate(agent, std::forward<Ts>(xs)...);
+}
+
+tenant_impl::behavior_type tenant_behavior(self_ptr self) {
   return {
-      [self](inbound_msg& m) {
-        ++self->state.handled;
-        auto it = self->state.convs.find(m.conversation_id);
-        if (it != self->state.convs.end() && it->second.given_up) it->second.given_up = false;
-        forward(self, std::move(m));
+      [self](inbound_msg& m) { on_inbound(self, m); },
+      [self](kb_changed_atom a) { self->send(self->state.agents.support, a); },
+      [self](changed_atom a) {
+        load_settings(self);
+        self->send(self->state.agents.escalation, a);
       },
-      [self](restart_atom, const std::string& conv_id) {
-        auto it = self->state.convs.find(conv_id);
-        if (it == self->state.convs.end() || it->second.handle) return;
-        start_conversation(self, conv_id);
-      },
+      [self](admit_atom) { return admit_api_call(self); },
+      // Work may have been acknowledged elsewhere and never reached us (its node died before
+      // forwarding it): replay the inbox from its start; conversations skip what they already
+      // hold or answered.
+      [self](sweep_atom) { replay_from_start(self); },
+      [self](passivate_atom, const std::string& conv_id) { passivate(self, conv_id); },
       [self](turn_atom, const std::string& conv_id, std::vector<int64_t>& ids) {
         auto it = self->state.convs.find(conv_id);
         if (it != self->state.convs.end()) it->second.strikes.turn_started(std::move(ids));
       },
       [self](load_atom, const std::string& conv_id, uint64_t held) {
+        on_load(self, conv_id, held);
+      },
+      [self](ask_atom a, const std::string& question) {
+        return broker<support_answer>(self, self->state.agents.support, a, question);
+      },
+      [self](score_atom a, const std::string& text, double confidence, bool fallback,
+             int32_t turns) {
+        return broker<escalation_verdict>(self, self->state.agents.escalation, a, text, confidence,
+                                          fallback, turns);
+      },
+      [self](media_atom a, const media_job& job) {
+        return broker<std::string>(self, self->state.agents.media, a, job);
+      },
+      [self](notify_atom a, const std::string& conv, const std::string& customer,
+             const escalation_verdict& v) {
+        self->send(self->state.agents.escalation, a, conv, customer, v);
+      },
+      [self](info_atom) { return describe(self); },
+      // To itself.
+      [self](agent_restart_atom, uint64_t slot) { restart_agent(self, slot); },
+      [self](restart_atom, const std::string& conv_id) {
         auto it = self->state.convs.find(conv_id);
-        if (it == self->state.convs.end()) return;
-        it->second.strikes.turn_ended();
-        self->state.intake->holds(conv_id, held);
-        maybe_resume(self);
+        if (it != self->state.convs.end() && !it->second.handle) start_conversation(self, conv_id);
       },
       [self](resume_atom) {
         self->state.intake->woke();
         maybe_resume(self);
       },
-      [self](admit_atom) -> double {
-        auto& st = self->state;
-        if (st.api.try_take(now_s())) {
-          st.count.api->inc();
-          return 0.0;
-        }
-        st.count.throttled_api->inc();
-        return std::max(0.001, st.api.retry_after(now_s()));
+      [self](replay_page_atom, std::vector<inbound_msg>& batch, int32_t limit) {
+        on_replay_page(self, batch, limit);
       },
       [self](settings_atom, int32_t messages_per_minute, int32_t api_per_minute, bool active,
              const std::string& handoff_message, int32_t handoff_hours) {
         if (!active) return self->quit();  // deleted: its subtree stops; nothing new arrives
         on_settings(self, messages_per_minute, api_per_minute, handoff_message, handoff_hours);
       },
-      [self](replay_page_atom, std::vector<inbound_msg>& batch, int32_t limit) {
-        on_replay_page(self, batch, limit);
-      },
-      [self](passivate_atom, const std::string& conv_id) {
-        auto it = self->state.convs.find(conv_id);
-        if (it == self->state.convs.end() || !it->second.handle || it->second.draining) return;
-        it->second.draining = true;
-        self->send(it->second.handle, shutdown_atom::value);
-      },
-      // Work may have been acknowledged elsewhere and never reached us (its node died before
-      // forwarding it): replay the inbox from its start; conversations skip what they already
-      // hold or answered.
-      [self](sweep_atom) { replay_from_start(self); },
-      [self](info_atom) { return describe(self); },
       [self](idle_atom) { on_idle_check(self); },
   };
 }
 
-// The broker in front of the tenant's agents: conversations ask the tenant, which delegates to
-// the running agent (or fails the request at once while it restarts).
-caf::message_handler agent_handlers(self_ptr self) {
-  return {
-      [self](agent_restart_atom, uint64_t slot) {
-        if (slot >= all_agents.size()) return;
-        auto a = static_cast<agent_slot>(slot);
-        if (!self->state.agents.handle(a)) start_agent(self, a);
-      },
-      [self](changed_atom a) {
-        load_settings(self);
-        self->send(self->state.agents.escalation, a);
-      },
-      [self](score_atom a, const std::string& text, double confidence, bool fallback,
-             int32_t turns) -> caf::result<escalation_verdict> {
-        // Restarting after a crash: the asker's turn fails and is retried, instead of a request
-        // delegated to nobody that would wait for its timeout.
-        auto& agent = self->state.agents.escalation;
-        if (!agent) return caf::make_error(caf::sec::request_receiver_down);
-        return self->delegate(agent, a, text, confidence, fallback, turns);
-      },
-      [self](media_atom a, const media_job& job) -> caf::result<std::string> {
-        auto& agent = self->state.agents.media;
-        if (!agent) return caf::make_error(caf::sec::request_receiver_down);
-        return self->delegate(agent, a, job);
-      },
-      [self](ask_atom a, const std::string& question) -> caf::result<support_answer> {
-        auto& agent = self->state.agents.support;
-        if (!agent) return caf::make_error(caf::sec::request_receiver_down);
-        return self->delegate(agent, a, question);
-      },
-      [self](notify_atom a, const std::string& conv, const std::string& customer,
-             const escalation_verdict& v) {
-        self->send(self->state.agents.escalation, a, conv, customer, v);
-      },
-      [self](kb_changed_atom a) { self->send(self->state.agents.support, a); },
-  };
-}
-
-caf::behavior tenant_actor(self_ptr self, services svc, std::string tenant_id, caf::actor router) {
-  start(self, std::move(svc), std::move(tenant_id), std::move(router));
-  return conversation_handlers(self).or_else(agent_handlers(self));
-}
-
 }  // namespace
 
-caf::actor spawn_tenant(caf::actor_system& sys, services svc, std::string tenant_id,
-                        caf::actor router) {
-  return sys.spawn(tenant_actor, std::move(svc), std::move(tenant_id), std::move(router));
+tenant_actor spawn_tenant(caf::actor_system& sys, services svc, std::string tenant_id,
+                          caf::actor router) {
+  return sys.spawn([svc = std::move(svc), tenant_id = std::move(tenant_id),
+                    router = std::move(router)](self_ptr self) mutable {
+    start(self, std::move(svc), std::move(tenant_id), std::move(router));
+    return tenant_behavior(self);
+  });
 }
 
 }  // namespace parley::actors

@@ -9,10 +9,11 @@
 #include <string>
 
 #include "actors/services.hpp"
+#include "messages/tenant.hpp"
 
 namespace parley::actors {
 
-caf::actor spawn_tenant(caf::actor_system& sys, services svc, std::string tenant_id,
-                        caf::actor router);
+tenant_actor spawn_tenant(caf::actor_system& sys, services svc, std::string tenant_id,
+                          caf::actor router);
 
 }  // namespace parley::actors

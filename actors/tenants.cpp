@@ -41,8 +41,8 @@ using self_ptr = tenants_ptr;
 
 }  // namespace
 
-caf::actor tenant_for(self_ptr self, const services& svc, const std::string& tenant_id,
-                      int64_t epoch) {
+tenant_actor tenant_for(self_ptr self, const services& svc, const std::string& tenant_id,
+                        int64_t epoch) {
   auto& st = self->state;
   auto it = st.tenants.find(tenant_id);
   if (it != st.tenants.end()) return it->second;
@@ -52,7 +52,7 @@ caf::actor tenant_for(self_ptr self, const services& svc, const std::string& ten
   self->monitor(t);
   st.tenants.emplace(tenant_id, t);
   st.by_addr.emplace(t.address(), tenant_id);
-  st.live->emplace(t.address(), t);
+  st.live->emplace(t.address(), caf::actor_cast<caf::actor>(t));
   return t;
 }
 
@@ -149,7 +149,8 @@ caf::result<child_info> describe(self_ptr self) {
                  " forwarded=" + std::to_string(st.forwarded) +
                  " received=" + std::to_string(st.received);
   std::vector<supervision::named_child> kids;
-  for (auto& [id, t] : st.tenants) kids.push_back({"tenant/" + id, t, 0, {}, "running"});
+  for (auto& [id, t] : st.tenants)
+    kids.push_back({"tenant/" + id, caf::actor_cast<caf::actor>(t), 0, {}, "running"});
   auto rp = self->make_response_promise<child_info>();
   supervision::gather_children(self, std::move(me), std::move(kids), rp);
   return rp;

@@ -12,6 +12,7 @@
 #include "actors/services.hpp"
 #include "logic/placement_table.hpp"
 #include "messages/conversation.hpp"
+#include "messages/tenant.hpp"
 
 namespace parley::actors {
 
@@ -28,7 +29,7 @@ using placement_table = logic::placement_table<inbound_msg>;
 
 struct tenants_state {
   static inline const char* name = "tenants";
-  std::unordered_map<std::string, caf::actor> tenants;
+  std::unordered_map<std::string, tenant_actor> tenants;
   std::unordered_map<caf::actor_addr, std::string> by_addr;
   live_set live = std::make_shared<live_set::element_type>();
   std::list<std::string> lru;  // conversation ids, most recent at the back
@@ -48,8 +49,8 @@ using tenants_ptr = caf::stateful_actor<tenants_state>*;
 
 /// The running tenant actor for `tenant_id`, spawned now if needed (with `epoch` as its
 /// lease, 0 on a single node).
-caf::actor tenant_for(tenants_ptr self, const services& svc, const std::string& tenant_id,
-                      int64_t epoch = 0);
+tenant_actor tenant_for(tenants_ptr self, const services& svc, const std::string& tenant_id,
+                        int64_t epoch = 0);
 /// Hands an inbound message to its tenant (spawned with `epoch` if needed) and keeps the LRU.
 void deliver_local(tenants_ptr self, const services& svc, inbound_msg&& m, int64_t epoch = 0);
 

@@ -9,11 +9,11 @@
 
 #include "actors/convert.hpp"
 #include "actors/outbox.hpp"
+#include "channels/whatsapp.hpp"
 #include "common/clock.hpp"
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "channels/whatsapp.hpp"
 #include "logic/conversation_logic.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
@@ -31,7 +31,7 @@ namespace {
 
 struct ctx {
   services svc;
-  caf::actor tenant;
+  tenant_actor tenant;
   std::string tenant_id;
   std::string conversation_id;
   std::string poison_error;  // why earlier instances crashed, for dead-lettered messages
@@ -66,13 +66,10 @@ using self_ptr = conversation_impl::stateful_pointer<conversation_state>;
 
 void act(self_ptr self, const ctx& c, logic::conversation_action a);
 
-// The tenant is dynamically typed, and a typed actor may only send() to typed ones: one-way
-// messages to it go as anon_send (the tenant never needs their sender), in call order still.
-
 // Tells the tenant how many messages we hold, so it can apply backpressure.
 void report_load(self_ptr self, const ctx& c) {
-  caf::anon_send(c.tenant, load_atom::value, c.conversation_id,
-                 static_cast<uint64_t>(self->state.logic->held()));
+  self->send(c.tenant, load_atom::value, c.conversation_id,
+             static_cast<uint64_t>(self->state.logic->held()));
 }
 
 void maybe_quit(self_ptr self) {
@@ -98,8 +95,8 @@ void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
 void dead_letter(const ctx& c, std::vector<int64_t> ids) {
   if (ids.empty()) return;
   auto error = "crashed its conversation too often: " + c.poison_error;
-  common::log::get("actors")->error("conversation {}: dead-lettering messages {} ({})", c.conversation_id,
-                            ids.front(), error);
+  common::log::get("actors")->error("conversation {}: dead-lettering messages {} ({})",
+                                    c.conversation_id, ids.front(), error);
   c.svc.db->submit(
       [c, ids, error](pqxx::connection& conn) {
         persistence::dead_letter_inbound(conn, c.tenant_id, c.conversation_id, ids, error);
@@ -196,7 +193,7 @@ void describe_media_then_answer(self_ptr self, const ctx& c, const logic::turn& 
 void run_turn(self_ptr self, const ctx& c, logic::turn t) {
   ++self->state.turns;
   self->state.turn_acked_ms = t.messages.empty() ? 0 : t.messages.back().arrived_ms;
-  caf::anon_send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
+  self->send(c.tenant, turn_atom::value, c.conversation_id, plan_for(c, t).inbound_ids);
   if (c.svc.fault_injection && t.text.find("#crash") != std::string::npos)
     throw std::runtime_error("injected fault (parley.fault-injection)");
   if (t.silent) return store(self, c, plan_for(c, t));
@@ -294,7 +291,7 @@ conversation_impl::behavior_type behavior_of(self_ptr self, const ctx& c) {
         if (outcome->fenced) {
           // This node lost the tenant's lease: the new holder answers from the inbox.
           common::log::get("actors")->warn("conversation {}: lease epoch {} is gone, stopping",
-                                   c.conversation_id, c.svc.lease_epoch);
+                                           c.conversation_id, c.svc.lease_epoch);
           return self->quit();
         }
         std::vector<std::string> replies;
@@ -311,8 +308,8 @@ conversation_impl::behavior_type behavior_of(self_ptr self, const ctx& c) {
         }
         ++self->state.customer_turns;
         if (outcome->escalated)
-          caf::anon_send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
-                         self->state.pending_verdict);
+          self->send(c.tenant, notify_atom::value, c.conversation_id, self->state.customer,
+                     self->state.pending_verdict);
         act(self, c, self->state.logic->on_turn_done(replies, common::unix_ms()));
         report_load(self, c);
         maybe_quit(self);
@@ -337,7 +334,7 @@ conversation_impl::behavior_type behavior_of(self_ptr self, const ctx& c) {
       [self, &c](idle_atom) {
         auto v =
             self->state.logic->on_idle_check(common::unix_ms(), c.svc.conversation_idle.count());
-        if (v.passivate) return caf::anon_send(c.tenant, passivate_atom::value, c.conversation_id);
+        if (v.passivate) return self->send(c.tenant, passivate_atom::value, c.conversation_id);
         self->delayed_send(self, std::chrono::milliseconds{v.check_again_in_ms}, idle_atom::value);
       },
   };
@@ -345,7 +342,7 @@ conversation_impl::behavior_type behavior_of(self_ptr self, const ctx& c) {
 
 }  // namespace
 
-conversation_actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
+conversation_actor spawn_conversation(caf::actor_system& sys, services svc, tenant_actor tenant,
                                       std::string tenant_id, std::string conversation_id,
                                       std::vector<int64_t> poison, std::string poison_error,
                                       std::optional<new_conversation> fresh) {

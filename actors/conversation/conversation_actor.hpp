@@ -11,6 +11,7 @@
 
 #include "actors/services.hpp"
 #include "messages/conversation.hpp"
+#include "messages/tenant.hpp"
 
 namespace parley::actors {
 
@@ -24,7 +25,7 @@ struct new_conversation {
 /// `poison`: inbound ids that crashed earlier instances too often; they are dead-lettered with
 /// `poison_error` instead of being answered. `fresh`: set when the conversation was created by
 /// the intake batch of the message that starts this actor.
-conversation_actor spawn_conversation(caf::actor_system& sys, services svc, caf::actor tenant,
+conversation_actor spawn_conversation(caf::actor_system& sys, services svc, tenant_actor tenant,
                                       std::string tenant_id, std::string conversation_id,
                                       std::vector<int64_t> poison = {},
                                       std::string poison_error = {},

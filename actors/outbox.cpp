@@ -17,11 +17,11 @@
 #include <pqxx/pqxx>
 #include <random>
 
+#include "channels/channel_directory.hpp"
 #include "channels/whatsapp.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "common/security/secret_box.hpp"
 #include "edge/http_client.hpp"
 #include "logic/outbox_queue.hpp"
 #include "messages/conversation.hpp"
@@ -34,6 +34,9 @@
 namespace parley::actors {
 
 namespace {
+
+/// Private: the channel of a conversation's head bubble was looked up (found or not).
+using resolved_atom = caf::atom_constant<caf::atom("resolved")>;
 
 struct outbox_state {
   static inline const char* name = "outbox";
@@ -48,7 +51,8 @@ struct outbox_state {
 // The public protocol plus what the outbox tells itself: a send's HTTP result, a retry due.
 using outbox_impl = outbox_actor::extend<
     caf::reacts_to<result_atom, int64_t, std::string, int32_t, std::string, std::string>,
-    caf::reacts_to<retry_atom, std::string>>;
+    caf::reacts_to<retry_atom, std::string>,
+    caf::reacts_to<resolved_atom, std::string, int64_t, bool>>;
 using self_ptr = outbox_impl::stateful_pointer<outbox_state>;
 
 // Test-only fault switch (parley.fault-injection): the first bubble answering a message whose
@@ -73,16 +77,33 @@ void reload_pending(self_ptr self, const services& svc) {
       });
 }
 
+// A channel this node has not seen (created through another node): ask the directory, which
+// reads it from the database, then try the send again.
+void look_up_channel(self_ptr self, const services& svc, const std::string& conv, int64_t id,
+                     const std::string& channel_id) {
+  auto me = caf::actor_cast<outbox_impl>(self);
+  if (!svc.channels) return caf::anon_send(me, resolved_atom::value, conv, id, false);
+  svc.channels->find(
+      channel_id,
+      [me, conv, id](std::optional<persistence::channel_row> ch) {
+        caf::anon_send(me, resolved_atom::value, conv, id, ch.has_value());
+      },
+      [me, conv, id](const persistence::db_failure& why) {
+        caf::anon_send(me, result_atom::value, id, conv, int32_t{0}, std::string{},
+                       "channel lookup: " + why.what());
+      });
+}
+
 void start_send(self_ptr self, const services& svc, const std::string& conv) {
   auto& m = *self->state.queue->head(conv);
   maybe_crash(svc, m);
+  // The sender resolves the channel's sending details itself (tokens opened in memory).
+  auto ch = svc.channels ? svc.channels->cached(m.channel_id) : std::nullopt;
+  if (!ch) return look_up_channel(self, svc, conv, m.id, m.channel_id);
   edge::client_request req;
   req.method = "POST";
-  req.url = m.api_base_url + "/" + m.api_version + "/" + m.phone_number_id + "/messages";
-  // The token is stored sealed; open it only for the call.
-  auto token = svc.secrets ? svc.secrets->open(m.access_token, "channel:" + m.phone_number_id)
-                           : std::optional<std::string>{m.access_token};
-  req.headers = {{"Authorization", "Bearer " + token.value_or("")},
+  req.url = ch->api_base_url + "/" + ch->api_version + "/" + ch->phone_number_id + "/messages";
+  req.headers = {{"Authorization", "Bearer " + ch->access_token},
                  {"Content-Type", "application/json"}};
   req.body = channels::whatsapp::build_text_message(m.to, m.text, m.bubble == 0 ? m.reply_to : "");
   req.timeout = svc.outbox.send_timeout;
@@ -117,6 +138,17 @@ std::chrono::milliseconds backoff(self_ptr self, const services& svc, int attemp
   return std::chrono::milliseconds{static_cast<int64_t>(base * jitter(self->state.rng))};
 }
 
+void fail_for_good(self_ptr self, const services& svc, const std::string& conv,
+                   const outbound_msg& m, const std::string& error) {
+  auto& st = self->state;
+  st.failed->inc();
+  common::log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", m.id,
+                                   m.attempts, error);
+  record(svc, {persistence::send_outcome::dead, m.tenant_id, m.id, error});
+  st.queue->finish(conv, m.id);
+  pump(self, svc);
+}
+
 void on_result(self_ptr self, const services& svc, int64_t id, const std::string& conv,
                int32_t status, const std::string& body, const std::string& transport_error) {
   auto& st = self->state;
@@ -147,12 +179,16 @@ void on_result(self_ptr self, const services& svc, int64_t id, const std::string
     st.queue->defer(conv, id);  // the slot is free while we wait; the conversation stays busy
     return pump(self, svc);
   }
-  st.failed->inc();
-  common::log::get("actors")->warn("outbox: message {} failed for good after {} tries: {}", id,
-                                   m.attempts, error);
-  record(svc, {persistence::send_outcome::dead, m.tenant_id, id, error});
-  st.queue->finish(conv, id);
-  pump(self, svc);
+  fail_for_good(self, svc, conv, m, error);
+}
+
+// The channel of the head was looked up: send it now, or dead-letter it when the channel is gone.
+void on_resolved(self_ptr self, const services& svc, const std::string& conv, int64_t id,
+                 bool found) {
+  auto* head = self->state.queue->head(conv);
+  if (head == nullptr || head->id != id) return;  // cancelled meanwhile
+  if (found) return start_send(self, svc, conv);
+  fail_for_good(self, svc, conv, *head, "channel " + head->channel_id + " not found");
 }
 
 }  // namespace
@@ -188,6 +224,9 @@ outbox_actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) 
         [self, svc](result_atom, int64_t id, const std::string& conv, int32_t status,
                     const std::string& body, const std::string& error) {
           on_result(self, svc, id, conv, status, body, error);
+        },
+        [self, svc](resolved_atom, const std::string& conv, int64_t id, bool found) {
+          on_resolved(self, svc, conv, id, found);
         },
         [self, svc](retry_atom, const std::string& conv) {
           if (self->state.queue->retry_due(conv)) start_send(self, svc, conv);

@@ -20,6 +20,9 @@ class metrics_registry;
 namespace parley::common::security {
 class secret_box;
 }
+namespace parley::channels {
+class channel_directory;
+}
 namespace parley::media {
 class media_pipeline;
 }
@@ -63,8 +66,10 @@ struct services {
   persistence::send_log* sends = nullptr;
   edge::http_client* http = nullptr;
   common::metrics_registry* metrics = nullptr;
-  const common::security::secret_box* secrets = nullptr;  ///< opens channel tokens for sending
-  media::media_pipeline* media = nullptr;                 ///< node-wide; used by media agents
+  const common::security::secret_box* secrets = nullptr;  ///< opens sealed secrets
+  /// The node's channels with their secrets opened: the outbox sends with them.
+  channels::channel_directory* channels = nullptr;
+  media::media_pipeline* media = nullptr;  ///< node-wide; used by media agents
   std::chrono::milliseconds buffer_window{2000};
   std::chrono::milliseconds conversation_idle{600000};
   std::size_t context_size = 20;
@@ -91,8 +96,8 @@ caf::actor spawn_tenants(caf::actor_system& sys, services svc);
 /// supervision tree (the gateway itself lives outside the tree, see apps/parleyd).
 caf::actor spawn_cluster_agent(caf::actor_system& sys, services svc);
 
-/// A stand-in for an agent that a later issue fills (llm, analytics, ...): a real supervised
-/// actor that answers info_atom.
+/// A reserved slot of the node's tree (llm, analytics, ...) where no agent runs yet: a real
+/// supervised actor that answers info_atom.
 caf::actor spawn_placeholder(caf::actor_system& sys, std::string kind);
 
 /// Current handle of a registered actor (invalid when it is not running).

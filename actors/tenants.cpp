@@ -212,7 +212,7 @@ caf::actor spawn_placeholder(caf::actor_system& sys, std::string kind) {
           me.kind = "placeholder";
           me.state = "running";
           me.mailbox = self->mailbox().size();
-          me.detail = "filled by a later issue";
+          me.detail = "reserved: no agent of this kind runs yet";
           return me;
         },
     };

@@ -46,9 +46,8 @@ struct inbound_message {
   std::string context_id;          // context.id (quoted message) or ""
   std::vector<api_error> errors;   // messages[].errors (e.g. type unsupported)
   std::string raw;                 // this message object's JSON exactly as received
-  // Additions.
-  std::string reply_id;     // interactive button_reply/list_reply id, or button.payload
-  std::string reaction_to;  // reaction.message_id: the wamid the customer reacted to
+  std::string reply_id;            // interactive button_reply/list_reply id, or button.payload
+  std::string reaction_to;         // reaction.message_id: the wamid the customer reacted to
 };
 
 struct status_update {

@@ -1,7 +1,9 @@
 #pragma once
 // One stored reply bubble on its way to the channel API: read from PostgreSQL, carried between
 // actors and nodes, queued by the outbox. The one shape of the concept (it was two structs
-// copied field by field). Plain data.
+// copied field by field). No credentials: the outbox resolves the channel's sending details
+// itself, from its node's channel directory, so tokens never travel between actors or nodes.
+// Plain data.
 #include <cstdint>
 #include <string>
 
@@ -17,10 +19,6 @@ struct outbound_bubble {
   std::string reply_to;  ///< provider id of the answered message (quoted by bubble 0)
   int32_t bubble = 0;    ///< index within its reply
   int32_t attempts = 0;
-  std::string phone_number_id;
-  std::string access_token;  ///< sealed; opened only for the call
-  std::string api_base_url;
-  std::string api_version;
   int64_t received_ms = 0;  ///< when the answered message was acknowledged (0: unknown)
 };
 

@@ -12,9 +12,7 @@ namespace {
 
 constexpr const char* outbound_columns = R"sql(
   m.id, m.tenant_id, m.conversation_id, c.channel_id, c.customer, m.text,
-  coalesce(m.reply_to, ''), m.bubble, m.attempts, ch.phone_number_id, ch.access_token,
-  ch.api_base_url, ch.api_version,
-  0::bigint
+  coalesce(m.reply_to, ''), m.bubble, m.attempts, 0::bigint
 )sql";
 // The acknowledgement time of the answered message (for the e2e latency) is not looked up here:
 // a correlated subquery on `messages` with a cast cannot be pushed below the row-level-security
@@ -23,7 +21,6 @@ constexpr const char* outbound_columns = R"sql(
 constexpr const char* outbound_joins = R"sql(
   FROM messages m
   JOIN conversations c ON c.id = m.conversation_id
-  JOIN channels ch ON ch.id = c.channel_id
 )sql";
 
 outbound_item to_outbound(const pqxx::row& r) {
@@ -37,11 +34,7 @@ outbound_item to_outbound(const pqxx::row& r) {
   o.reply_to = str(r[6]);
   o.bubble = r[7].as<int>();
   o.attempts = r[8].as<int>();
-  o.phone_number_id = str(r[9]);
-  o.access_token = str(r[10]);
-  o.api_base_url = str(r[11]);
-  o.api_version = str(r[12]);
-  o.received_ms = r[13].as<int64_t>();
+  o.received_ms = r[9].as<int64_t>();
   return o;
 }
 

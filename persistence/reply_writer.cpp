@@ -81,9 +81,6 @@ SELECT m.id, m.bubble, m.text, coalesce(m.reply_to, ''), m.attempts, m.status,
  ORDER BY m.bubble
 )sql";
 
-constexpr const char* channel_sql =
-    "SELECT phone_number_id, access_token, api_base_url, api_version FROM channels WHERE id = $1";
-
 constexpr statement fence{"reply_fence", fence_sql};
 constexpr statement claim{"reply_claim", claim_sql};
 constexpr statement turns{"reply_turns", turns_sql};
@@ -91,11 +88,6 @@ constexpr statement bubbles{"reply_bubbles", bubbles_sql};
 constexpr statement processed{"reply_processed", processed_sql};
 constexpr statement escalate{"reply_escalate", escalate_sql};
 constexpr statement of_key{"reply_of_key", of_key_sql};
-constexpr statement channel{"reply_channel", channel_sql};
-
-struct channel_send {
-  std::string phone_number_id, access_token, api_base_url, api_version;
-};
 
 struct conversation_row {
   bool locked = false;
@@ -103,42 +95,8 @@ struct conversation_row {
   std::string customer;
 };
 
-// Channels change rarely: each thread that stores replies (the writer's, or a pool thread)
-// reads a channel's sending details at most once every few seconds, so a rotated token is
-// picked up at once after that.
-class channel_lookup {
- public:
-  channel_lookup(pqxx::work& tx, bool prepared) : tx_(tx), prepared_(prepared) {}
-  const channel_send& get(const std::string& id) {
-    auto now = std::chrono::steady_clock::now();
-    auto& known = cache();
-    auto it = known.find(id);
-    if (it != known.end() && now - it->second.read_at < std::chrono::seconds{5})
-      return it->second.send;
-    channel_send ch;
-    auto rs = run(tx_, prepared_, channel, id);
-    if (!rs.empty()) ch = channel_send{str(rs[0][0]), str(rs[0][1]), str(rs[0][2]), str(rs[0][3])};
-    auto& slot = known[id];
-    slot = entry{std::move(ch), now};
-    return slot.send;
-  }
-
- private:
-  struct entry {
-    channel_send send;
-    std::chrono::steady_clock::time_point read_at;
-  };
-  static std::unordered_map<std::string, entry>& cache() {
-    thread_local std::unordered_map<std::string, entry> known;
-    return known;
-  }
-  pqxx::work& tx_;
-  bool prepared_;
-};
-
-outbound_item bubble_item(const reply_plan& p, const conversation_row& conv, const channel_send& ch,
-                          int64_t id, int bubble, std::string text, std::string reply_to,
-                          int attempts) {
+outbound_item bubble_item(const reply_plan& p, const conversation_row& conv, int64_t id, int bubble,
+                          std::string text, std::string reply_to, int attempts) {
   outbound_item o;
   o.id = id;
   o.tenant_id = p.tenant_id;
@@ -149,28 +107,23 @@ outbound_item bubble_item(const reply_plan& p, const conversation_row& conv, con
   o.reply_to = std::move(reply_to);
   o.bubble = bubble;
   o.attempts = attempts;
-  o.phone_number_id = ch.phone_number_id;
-  o.access_token = ch.access_token;
-  o.api_base_url = ch.api_base_url;
-  o.api_version = ch.api_version;
   return o;
 }
 
 // The bubbles of the plan's key that are still pending (stored by an earlier attempt).
-void pending_of_key(pqxx::work& tx, bool prepared, channel_lookup& channels, const reply_plan& p,
-                    reply_outcome& out) {
+void pending_of_key(pqxx::work& tx, bool prepared, const reply_plan& p, reply_outcome& out) {
   for (const auto& r : run(tx, prepared, of_key, p.tenant_id, p.idempotency_key)) {
     if (std::string_view{r[5].c_str()} != "pending") continue;
     conversation_row conv{false, str(r[6]), str(r[7])};
-    out.to_send.push_back(bubble_item(p, conv, channels.get(conv.channel_id), r[0].as<int64_t>(),
-                                      r[1].as<int>(), str(r[2]), str(r[3]), r[4].as<int>()));
+    out.to_send.push_back(bubble_item(p, conv, r[0].as<int64_t>(), r[1].as<int>(), str(r[2]),
+                                      str(r[3]), r[4].as<int>()));
   }
 }
 
 }  // namespace
 
 void prepare_reply_statements(pqxx::connection& c) {
-  for (const auto* s : {&fence, &claim, &turns, &bubbles, &processed, &escalate, &of_key, &channel})
+  for (const auto* s : {&fence, &claim, &turns, &bubbles, &processed, &escalate, &of_key})
     c.prepare(s->name, s->sql);
 }
 
@@ -306,15 +259,14 @@ void record_events(reply_batch& b, const std::vector<std::size_t>& live) {
 }
 
 // 6. What the outbox sends: the new bubbles; a key stored earlier gives back its pending ones.
-void collect_sends(reply_batch& b, channel_lookup& channels,
-                   std::unordered_map<std::string, conversation_row>& convs,
+void collect_sends(reply_batch& b, std::unordered_map<std::string, conversation_row>& convs,
                    const stored_bubbles& stored) {
   for (std::size_t i = 0; i < b.n; ++i) {
     const auto& p = b.plans[i];
     auto& o = b.out[i];
     if (o.fenced) continue;
     if (o.answered_already) {
-      pending_of_key(b.tx, b.prepared, channels, p, o);
+      pending_of_key(b.tx, b.prepared, p, o);
       continue;
     }
     if (o.locked || p.bubbles.empty()) continue;
@@ -327,13 +279,13 @@ void collect_sends(reply_batch& b, channel_lookup& channels,
         all_new = false;
         break;
       }
-      items.push_back(bubble_item(p, conv, channels.get(conv.channel_id), it->second,
-                                  static_cast<int>(k), p.bubbles[k], p.reply_to, 0));
+      items.push_back(
+          bubble_item(p, conv, it->second, static_cast<int>(k), p.bubbles[k], p.reply_to, 0));
     }
     if (all_new)
       o.to_send = std::move(items);
     else
-      pending_of_key(b.tx, b.prepared, channels, p, o);
+      pending_of_key(b.tx, b.prepared, p, o);
   }
 }
 
@@ -344,14 +296,13 @@ std::vector<reply_outcome> store_replies(pqxx::connection& c, const reply_plan* 
   std::vector<reply_outcome> out(n);
   // Each plan names its tenant; every row written carries it.
   auto work = platform_work(c, prepared);
-  channel_lookup channels{*work, prepared};
   reply_batch batch{*work, prepared, plans, n, out};
   fence_stale(batch);
   auto live = claim_turns(batch);
   auto convs = lock_conversations(batch, live);
   auto stored = insert_bubbles(batch, live, convs);
   record_events(batch, live);
-  collect_sends(batch, channels, convs, stored);
+  collect_sends(batch, convs, stored);
   work->commit();
   return out;
 }

@@ -14,13 +14,13 @@
 #include "actors/outbox.hpp"
 #include "apps/parleyd/node_settings.hpp"
 #include "apps/parleyd/startup_tasks.hpp"
+#include "common/log.hpp"
+#include "common/security/signing_key.hpp"
 #include "edge/actor_routes.hpp"
 #include "edge/admin_routes.hpp"
 #include "edge/api_context.hpp"
 #include "edge/cluster_routes.hpp"
 #include "edge/health_routes.hpp"
-#include "common/log.hpp"
-#include "common/security/signing_key.hpp"
 #include "edge/webhook_routes.hpp"
 #include "persistence/db_error.hpp"
 #include "persistence/node_store.hpp"
@@ -90,8 +90,9 @@ void node::wait_for_stop_signal() {
 }
 
 void node::start_logging_and_metrics() {
-  common::log::setup(cfg_.log_format == "text" ? common::log::format::text : common::log::format::json, cfg_.log_level,
-             cfg_.node);
+  common::log::setup(
+      cfg_.log_format == "text" ? common::log::format::text : common::log::format::json,
+      cfg_.log_level, cfg_.node);
   log_ = common::log::get("node");
   cfg_.add_error_category(caf::atom("db"), persistence::render_db_error);
   common::register_process_metrics(metrics_);
@@ -227,6 +228,7 @@ bool node::start_actors() {
   svc.http = &*http_;
   svc.metrics = &metrics_;
   svc.secrets = &*secrets_;
+  svc.channels = &*channels_;
   svc.media = &*media_;
   if (cfg_.fault_injection)
     log_->warn("parley.fault-injection is ON: turns containing #crash crash their conversation");

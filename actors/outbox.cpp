@@ -199,7 +199,9 @@ outbox_actor find_outbox(caf::actor_system& sys) {
 
 outbox_actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) {
   auto outbox = sys.spawn([svc, restarted](self_ptr self) -> outbox_impl::behavior_type {
-    if (restarted) reload_pending(self, svc);
+    // In a cluster the placement sweep requeues the pending bubbles of the tenants this node
+    // owns (reading every tenant's here would send other nodes' bubbles a second time).
+    if (restarted && svc.cluster.view == nullptr) reload_pending(self, svc);
     auto& st = self->state;
     st.sent = &svc.metrics->get_counter("parley_replies_sent_total",
                                         "Bubbles accepted by the channel API.");

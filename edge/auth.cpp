@@ -6,15 +6,15 @@
 #include <cmath>
 #include <pqxx/pqxx>
 
-#include "edge/admin_routes.hpp"
-#include "edge/api_context.hpp"
-#include "edge/http_errors.hpp"
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "edge/origin_directory.hpp"
 #include "common/security/jwt.hpp"
 #include "common/security/permissions.hpp"
+#include "edge/admin_routes.hpp"
+#include "edge/api_context.hpp"
+#include "edge/http_errors.hpp"
+#include "edge/origin_directory.hpp"
 #include "persistence/key_store.hpp"
 #include "persistence/pool.hpp"
 
@@ -55,7 +55,8 @@ auth_result authenticate(const api_context& api, const http_request& req) {
     return r;
   }
   common::security::token_error why = common::security::token_error::none;
-  auto claims = common::security::verify_token(header.substr(prefix.size()), api.signing_key, now_s(), why);
+  auto claims =
+      common::security::verify_token(header.substr(prefix.size()), api.signing_key, now_s(), why);
   if (!claims) {
     r.error = "invalid token: " + std::string{common::security::to_string(why)};
     return r;
@@ -103,11 +104,12 @@ void on_db(const api_context& api, respond_fn respond,
 void audit(const api_context& api, const std::string& tenant_id, const std::string& actor,
            const std::string& action, const std::string& target, const std::string& outcome,
            const std::string& remote, const std::string& details_json) {
-  persistence::audit_entry e{tenant_id, actor, action, target, outcome, remote, details_json};
+  persistence::audit_entry e{tenant_id, actor,        action, target, outcome,
+                             remote,    details_json, 0,      {}};
   api.db->submit([e](pqxx::connection& c) { persistence::append_audit(c, e); },
                  [action](const persistence::db_failure& why) {
                    common::log::get("io")->error("cannot write the audit row for {}: {}", action,
-                                         why.what());
+                                                 why.what());
                  });
 }
 

@@ -2,14 +2,14 @@
 
 #include <chrono>
 
-#include "common/clock.hpp"
 #include "channels/channel_directory.hpp"
-#include "edge/http_errors.hpp"
+#include "channels/whatsapp.hpp"
+#include "common/clock.hpp"
 #include "common/json_writer.hpp"
 #include "common/metrics.hpp"
-#include "edge/router.hpp"
 #include "common/signature.hpp"
-#include "channels/whatsapp.hpp"
+#include "edge/http_errors.hpp"
+#include "edge/router.hpp"
 
 namespace parley::edge {
 
@@ -37,9 +37,14 @@ persistence::ingest_request to_request(const persistence::channel_row& ch, std::
   r.channel_id = ch.id;
   r.raw_body = std::move(raw);
   for (auto& m : batch.messages) {
-    persistence::inbound_item item{std::move(m.wamid), std::move(m.from), std::move(m.contact_name),
-                                   std::move(m.type),  std::move(m.text), std::move(m.raw),
-                                   m.timestamp};
+    persistence::inbound_item item{std::move(m.wamid),
+                                   std::move(m.from),
+                                   std::move(m.contact_name),
+                                   std::move(m.type),
+                                   std::move(m.text),
+                                   std::move(m.raw),
+                                   m.timestamp,
+                                   {}};
     if (m.media)
       item.media = {m.media->id, m.media->mime_type, m.media->sha256, m.media->filename,
                     m.media->voice};
@@ -99,8 +104,9 @@ void notify(const webhook_deps& deps, const webhook_metrics& m, http_request&& r
         auto parsed = channels::whatsapp::parse_webhook(*body);
         if (parsed.error != channels::whatsapp::parse_errc::ok)
           return reject(400,
-                        parsed.error == channels::whatsapp::parse_errc::invalid_json ? "invalid_json"
-                                                                           : "invalid_payload",
+                        parsed.error == channels::whatsapp::parse_errc::invalid_json
+                            ? "invalid_json"
+                            : "invalid_payload",
                         parsed.message);
         for (const auto& id : parsed.batch.phone_number_ids)
           if (id != ch->phone_number_id)

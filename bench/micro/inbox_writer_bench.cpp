@@ -72,8 +72,8 @@ parley::persistence::ingest_request make_request(const target& t, uint64_t n) {
   m.text = "¿Cuánto tarda el envío?";
   m.timestamp = static_cast<int64_t>(std::time(nullptr));
   r.raw_body = parley::bench::text_webhook("106540352242922", {m});
-  r.messages.push_back(parley::persistence::inbound_item{m.wamid, m.from, m.name, "text", m.text,
-                                                         r.raw_body, m.timestamp});
+  r.messages.push_back(parley::persistence::inbound_item{
+      m.wamid, m.from, m.name, "text", m.text, r.raw_body, m.timestamp, {}});
   return r;
 }
 

@@ -13,6 +13,13 @@ inline int64_t unix_ms() {
       .count();
 }
 
+/// Seconds since the Unix epoch (token lifetimes, key expiry).
+inline int64_t unix_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 /// Milliseconds of the monotonic clock (durations and deadlines inside one process).
 inline int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

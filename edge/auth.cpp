@@ -6,6 +6,7 @@
 #include <cmath>
 #include <pqxx/pqxx>
 
+#include "common/clock.hpp"
 #include "common/json_writer.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -21,12 +22,6 @@
 namespace parley::edge {
 
 namespace {
-
-int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct auth_result {
   bool ok = false;
@@ -55,8 +50,8 @@ auth_result authenticate(const api_context& api, const http_request& req) {
     return r;
   }
   common::security::token_error why = common::security::token_error::none;
-  auto claims =
-      common::security::verify_token(header.substr(prefix.size()), api.signing_key, now_s(), why);
+  auto claims = common::security::verify_token(header.substr(prefix.size()), api.signing_key,
+                                               common::unix_s(), why);
   if (!claims) {
     r.error = "invalid token: " + std::string{common::security::to_string(why)};
     return r;

@@ -3,12 +3,13 @@
 #include <chrono>
 #include <pqxx/pqxx>
 
-#include "edge/admin_routes.hpp"
+#include "common/clock.hpp"
 #include "common/json_writer.hpp"
-#include "edge/route_helpers.hpp"
 #include "common/security/api_keys.hpp"
 #include "common/security/jwt.hpp"
 #include "common/security/permissions.hpp"
+#include "edge/admin_routes.hpp"
+#include "edge/route_helpers.hpp"
 #include "persistence/key_store.hpp"
 
 namespace parley::edge {
@@ -16,12 +17,6 @@ namespace parley::edge {
 namespace perm = common::security::perm;
 
 namespace {
-
-int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string key_json(const persistence::api_key_row& k, const std::string& api_key = {}) {
   common::json_writer w;
@@ -91,7 +86,8 @@ void exchange_token(const api_ptr& api, http_request&& req, const path_params&,
           d.str());
     return json_error(401, "invalid_credentials", "the API key is not valid");
   };
-  if (!common::security::looks_like_api_key(api_key)) return respond(denied("", "", "malformed key"));
+  if (!common::security::looks_like_api_key(api_key))
+    return respond(denied("", "", "malformed key"));
   on_db(*api, respond, [api, api_key, origin, denied, remote](pqxx::connection& c) {
     auto prefix = common::security::key_prefix(api_key);
     auto row = persistence::find_key_by_prefix(c, prefix);
@@ -104,7 +100,7 @@ void exchange_token(const api_ptr& api, http_request&& req, const path_params&,
     claims.role = row->role;
     claims.permissions = common::security::permissions_for(row->role);
     claims.origin = origin;
-    claims.issued_at = now_s();
+    claims.issued_at = common::unix_s();
     claims.expires_at = claims.issued_at + api->token_ttl_s;
     claims.key_id = row->id;
     auto token = common::security::issue_token(claims, api->signing_key);
@@ -134,7 +130,7 @@ void validate_token(const api_ptr& api, http_request&& req, const path_params&,
   if (token.empty() && auth.rfind("Bearer ", 0) == 0) token = std::string{auth.substr(7)};
   if (token.empty()) return respond(json_error(400, "invalid_field", "token is required"));
   common::security::token_error why = common::security::token_error::none;
-  auto claims = common::security::verify_token(token, api->signing_key, now_s(), why);
+  auto claims = common::security::verify_token(token, api->signing_key, common::unix_s(), why);
   common::json_writer w;
   w.begin_object().field("valid", claims.has_value());
   if (!claims) {

@@ -95,13 +95,13 @@ void deliver_local(self_ptr self, const services& svc, inbound_msg&& m, int64_t 
 namespace {
 
 // A tenant's subtree ended: its conversations are gone with it (and, in a cluster, its lease).
-void on_subtree_down(self_ptr self, const services& svc, caf::down_msg& dm) {
+void on_subtree_down(self_ptr self, const router_extension& ext, caf::down_msg& dm) {
   auto& st = self->state;
   st.live->erase(dm.source);
   auto it = st.by_addr.find(dm.source);
   if (it == st.by_addr.end()) return;
   auto tenant_id = it->second;
-  if (clustered(svc)) on_tenant_down(self, svc, tenant_id, dm.reason);
+  if (ext.tenant_down) ext.tenant_down(self, tenant_id, dm.reason);
   st.tenants.erase(tenant_id);
   st.by_addr.erase(it);
   for (auto a = st.active.begin(); a != st.active.end();) {
@@ -187,16 +187,16 @@ caf::message_handler common_behavior(self_ptr self) {
 
 }  // namespace
 
-caf::actor spawn_tenants(caf::actor_system& sys, services svc) {
-  auto tenants = sys.spawn([svc](self_ptr self) -> caf::behavior {
+caf::actor spawn_tenants(caf::actor_system& sys, services svc, router_extension ext) {
+  auto tenants = sys.spawn([svc, ext](self_ptr self) -> caf::behavior {
     auto live = self->state.live;
     self->attach_functor([live](const caf::error&) {
       for (auto& [addr, t] : *live) caf::anon_send_exit(t, caf::exit_reason::user_shutdown);
     });
-    self->set_down_handler([self, svc](caf::down_msg& dm) { on_subtree_down(self, svc, dm); });
-    if (clustered(svc)) start_placement(self, svc);
+    self->set_down_handler([self, ext](caf::down_msg& dm) { on_subtree_down(self, ext, dm); });
+    if (ext.start) ext.start(self);
     // The cluster's handlers come first: they replace the single node's for the same messages.
-    auto first = clustered(svc) ? placement_behavior(self, svc) : single_node_behavior(self, svc);
+    auto first = ext.behavior ? ext.behavior(self) : single_node_behavior(self, svc);
     return caf::behavior{first.or_else(common_behavior(self))};
   });
   publish(sys, tenants_name(), tenants);

@@ -1,7 +1,8 @@
 #pragma once
 // The tenants router's state and the functions its two halves share: tenants.cpp (spawning,
-// the node-wide LRU, introspection) and placement.cpp (cluster: leases, forwarding, handover).
-// Private to parley_actors; runs on the router actor only.
+// the node-wide LRU, introspection) and, on a clustered node, cluster/tenants_placement.cpp
+// (leases, forwarding, handover), which extends the router through a router_extension.
+// Runs on the router actor only.
 #include <caf/all.hpp>
 #include <list>
 #include <memory>
@@ -38,14 +39,12 @@ struct tenants_state {
   uint64_t evicted = 0;
   std::size_t high_water = 0;  // most active conversations since the count was last zero
   std::size_t trimmed_at = 0;  // active conversations when memory was last trimmed
-  // Cluster only.
+  // Cluster only (cluster/tenants_placement.cpp).
   placement_table placement;  // set up with the lease lifetime by start_placement
   uint64_t forwarded = 0;
   uint64_t received = 0;
   uint64_t forward_errors = 0;
 };
-
-using tenants_ptr = caf::stateful_actor<tenants_state>*;
 
 /// The running tenant actor for `tenant_id`, spawned now if needed (with `epoch` as its
 /// lease, 0 on a single node).
@@ -53,18 +52,5 @@ tenant_actor tenant_for(tenants_ptr self, const services& svc, const std::string
                         int64_t epoch = 0);
 /// Hands an inbound message to its tenant (spawned with `epoch` if needed) and keeps the LRU.
 void deliver_local(tenants_ptr self, const services& svc, inbound_msg&& m, int64_t epoch = 0);
-
-// placement.cpp
-bool clustered(const services& svc);
-/// Starts the cluster timers (lease renewal, stranded-work sweep) and acts on the view.
-void start_placement(tenants_ptr self, const services& svc);
-/// Routes a message by the cluster view: local tenant, held while its lease is taken, or
-/// forwarded to the owner node. `attempt` counts earlier failed forwards.
-void route(tenants_ptr self, const services& svc, inbound_msg&& m, int32_t attempt = 0);
-/// A tenant actor ended: its lease is released (or was lost), held work routed again.
-void on_tenant_down(tenants_ptr self, const services& svc, const std::string& tenant_id,
-                    const caf::error& reason);
-/// The handlers of the cluster protocol (messages/cluster.hpp), merged into the router's.
-caf::message_handler placement_behavior(tenants_ptr self, const services& svc);
 
 }  // namespace parley::actors

@@ -8,10 +8,10 @@
 #include <pqxx/pqxx>
 
 #include "apps/parleyd/actor_bridge.hpp"
+#include "cluster/gateway.hpp"
+#include "cluster/lease_store.hpp"
 #include "common/log.hpp"
 #include "messages/cluster.hpp"
-#include "persistence/lease_store.hpp"
-#include "supervisors/cluster/gateway.hpp"
 #include "supervisors/node_config.hpp"
 
 namespace parley {
@@ -42,9 +42,9 @@ cluster::tls_settings tls_of(const node_config& cfg) {
 // Asks every node, through the gateway, for its view and its tenants; answers once all have
 // answered or timed out. A short-lived actor: HTTP thread -> requests -> callback.
 void gather_reports(caf::actor_system& sys, caf::actor gateway, std::vector<std::string> nodes,
-                    std::function<void(std::vector<edge::cluster_node_report>)> done) {
+                    std::function<void(std::vector<cluster::cluster_node_report>)> done) {
   sys.spawn([gateway, nodes, done](caf::event_based_actor* self) {
-    auto out = std::make_shared<std::vector<edge::cluster_node_report>>(nodes.size());
+    auto out = std::make_shared<std::vector<cluster::cluster_node_report>>(nodes.size());
     auto left = std::make_shared<std::size_t>(nodes.size() * 2);
     auto finish = [out, left, done] {
       if (--*left == 0) done(std::move(*out));
@@ -131,8 +131,8 @@ void cluster_node::fill(actors::services& svc) {
   svc.cluster.lease_ttl = duration_cast<milliseconds>(cfg_.cluster_lease_ttl);
 }
 
-edge::cluster_deps cluster_node::routes(const bridge_slot& slot) const {
-  edge::cluster_deps d;
+cluster::cluster_deps cluster_node::routes(const bridge_slot& slot) const {
+  cluster::cluster_deps d;
   d.self = cfg_.node;
   d.clustered = enabled_;
   auto* view = view_.get();
@@ -162,7 +162,8 @@ edge::cluster_deps cluster_node::routes(const bridge_slot& slot) const {
   };
   if (enabled_ && cfg_.fault_injection)
     d.isolate = [this](bool on) {
-      common::log::get("cluster")->warn("fault injection: {} this node", on ? "isolating" : "joining");
+      common::log::get("cluster")->warn("fault injection: {} this node",
+                                        on ? "isolating" : "joining");
       caf::anon_send(gateway_, cluster::isolate_atom::value, on);
     };
   return d;
@@ -178,7 +179,7 @@ void cluster_node::stop(caf::actor_system& sys) {
   auto node = cfg_.node;
   lease_db_->submit(
       [&done, node](pqxx::connection& c) {
-        auto n = persistence::release_all_leases(c, node);
+        auto n = cluster::release_all_leases(c, node);
         if (n > 0) common::log::get("cluster")->info("released {} tenant leases", n);
         done.set_value();
       },

@@ -12,9 +12,9 @@
 #include <string>
 
 #include "actors/services.hpp"
-#include "edge/cluster_routes.hpp"
+#include "cluster/cluster_routes.hpp"
+#include "cluster/placement_view.hpp"
 #include "persistence/pool.hpp"
-#include "supervisors/cluster/placement_view.hpp"
 
 namespace parley {
 
@@ -33,7 +33,7 @@ class cluster_node {
   /// What the actors need (services::cluster).
   void fill(actors::services& svc);
   /// For the HTTP routes; they reach the actor system through `slot`, which must outlive them.
-  edge::cluster_deps routes(const bridge_slot& slot) const;
+  cluster::cluster_deps routes(const bridge_slot& slot) const;
   /// True on a single node; in a cluster, once every peer was heard from or given up on.
   [[nodiscard]] bool joined() const;
   /// On shutdown, after the tenants stopped: hands this node's leases back at once (so the

@@ -14,12 +14,13 @@
 #include "actors/outbox.hpp"
 #include "apps/parleyd/node_settings.hpp"
 #include "apps/parleyd/startup_tasks.hpp"
+#include "cluster/cluster_routes.hpp"
+#include "cluster/tenants_placement.hpp"
 #include "common/log.hpp"
 #include "common/security/signing_key.hpp"
 #include "edge/actor_routes.hpp"
 #include "edge/admin_routes.hpp"
 #include "edge/api_context.hpp"
-#include "edge/cluster_routes.hpp"
 #include "edge/health_routes.hpp"
 #include "edge/webhook_routes.hpp"
 #include "persistence/db_error.hpp"
@@ -184,7 +185,7 @@ void node::add_api_routes() {
   edge::add_cors_preflight(routes_, api);
   edge::add_webhook_routes(routes_, hooks);
   edge::add_actor_routes(routes_, tree, api);
-  edge::add_cluster_routes(routes_, cluster_->routes(bridge_slot_), api);
+  cluster::add_cluster_routes(routes_, cluster_->routes(bridge_slot_), api);
   if (cfg_.admin_token.empty())
     log_->warn("no admin token configured (PARLEY_ADMIN_TOKEN): the admin API refuses every call");
 }
@@ -298,11 +299,15 @@ void node::start_tree(const actors::services& svc) {
       {"llm", logic::restart_type::permanent, placeholder("llm")},
       {"analytics", logic::restart_type::permanent, placeholder("analytics")},
       {"cluster", logic::restart_type::permanent,
-       [svc](caf::actor_system& sys) { return actors::spawn_cluster_agent(sys, svc); }},
+       [svc](caf::actor_system& sys) { return cluster::spawn_cluster_agent(sys, svc); }},
       {"federation", logic::restart_type::permanent, placeholder("federation")},
       well_known(
           "tenants",
-          [svc](caf::actor_system& sys, bool) { return actors::spawn_tenants(sys, svc); },
+          [svc](caf::actor_system& sys, bool) {
+            auto ext =
+                svc.cluster.view ? cluster::placement_extension(svc) : actors::router_extension{};
+            return actors::spawn_tenants(sys, svc, std::move(ext));
+          },
           tenants_up),
   };
   root.on_restart = [this](const std::string& child) {

@@ -18,7 +18,7 @@
 
 #include "messages/conversation.hpp"
 #include "messages/register.hpp"
-#include "supervisors/cluster/gateway.hpp"
+#include "cluster/gateway.hpp"
 #include "tests/support/node.hpp"
 #include "tests/support/process.hpp"
 

@@ -7,12 +7,13 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "cluster/lease_store.hpp"
 #include "persistence/conversation_store.hpp"
-#include "persistence/lease_store.hpp"
 #include "persistence/migrator.hpp"
 #include "persistence/reply_writer.hpp"
 #include "tests/support/node.hpp"
 
+using namespace parley::cluster;
 using namespace parley::persistence;
 using namespace std::chrono_literals;
 

@@ -11,27 +11,29 @@
 #include <string>
 #include <vector>
 
+#include "cluster/lease_store.hpp"
+#include "cluster/membership.hpp"
 #include "messages/cluster.hpp"
-#include "persistence/lease_store.hpp"
-#include "supervisors/cluster/membership.hpp"
 
 namespace parley::edge {
-
 class router;
 struct api_context;
+}  // namespace parley::edge
+
+namespace parley::cluster {
 
 /// One node's answer to GET /v1/cluster's round of questions.
 struct cluster_node_report {
   std::string node;
   std::string error;  ///< empty when it answered
-  cluster::cluster_view view;
+  cluster_view view;
   placement_report placement;
 };
 
 struct cluster_deps {
   std::string self;
   bool clustered = false;
-  std::function<cluster::cluster_view()> view;
+  std::function<cluster_view()> view;
   std::function<std::string(const std::string& tenant_id)> owner_of;
   /// Asks every configured node (this one included) for its view and tenants; calls back on
   /// any thread.
@@ -40,6 +42,7 @@ struct cluster_deps {
   std::function<void(bool)> isolate;
 };
 
-void add_cluster_routes(router& r, cluster_deps deps, std::shared_ptr<const api_context> api);
+void add_cluster_routes(edge::router& r, cluster_deps deps,
+                        std::shared_ptr<const edge::api_context> api);
 
-}  // namespace parley::edge
+}  // namespace parley::cluster

@@ -1,18 +1,21 @@
-#include "edge/cluster_routes.hpp"
+#include "cluster/cluster_routes.hpp"
 
 #include <pqxx/pqxx>
 
-#include "edge/api_context.hpp"
 #include "common/json_body.hpp"
 #include "common/json_writer.hpp"
+#include "edge/api_context.hpp"
 #include "edge/router.hpp"
 #include "persistence/admin_store.hpp"
 
-namespace parley::edge {
+namespace parley::cluster {
+
+// The routes are written in the edge's vocabulary (requests, guards, answers).
+using namespace edge;
 
 namespace {
 
-void write_view(common::json_writer& w, const cluster::cluster_view& v) {
+void write_view(common::json_writer& w, const cluster_view& v) {
   w.key("nodes").begin_array();
   for (const auto& n : v.nodes) {
     w.begin_object()
@@ -67,7 +70,7 @@ std::string cluster_json(const cluster_deps& deps, const std::vector<cluster_nod
 
 }  // namespace
 
-void add_cluster_routes(router& r, cluster_deps deps, api_ptr api) {
+void add_cluster_routes(edge::router& r, cluster_deps deps, edge::api_ptr api) {
   r.add("GET", "/v1/cluster",
         guarded(api, "cluster:read",
                 [deps](http_request&&, const path_params&, const principal&, respond_fn respond) {
@@ -84,7 +87,7 @@ void add_cluster_routes(router& r, cluster_deps deps, api_ptr api) {
                     return respond(json_error(400, "invalid_id", "tenant ids are UUIDs"));
                   auto owner = deps.owner_of(id);
                   on_db(*api, respond, [id, owner](pqxx::connection& c) {
-                    auto lease = persistence::find_lease(c, id);
+                    auto lease = find_lease(c, id);
                     common::json_writer w;
                     w.begin_object().field("tenant_id", id).field("owner", owner).key("lease");
                     if (!lease) {
@@ -118,4 +121,4 @@ void add_cluster_routes(router& r, cluster_deps deps, api_ptr api) {
             }));
 }
 
-}  // namespace parley::edge
+}  // namespace parley::cluster

@@ -1,19 +1,21 @@
 // Tenant ownership leases with fencing epochs (see lease_store.hpp). Runs on pool threads.
-#include "persistence/lease_store.hpp"
+#include "cluster/lease_store.hpp"
 
 #include <pqxx/pqxx>
 
 #include "persistence/admin_store.hpp"
 #include "persistence/sql_text.hpp"
 
-namespace parley::persistence {
+namespace parley::cluster {
+
+using persistence::is_uuid;
 
 namespace {
 
 const std::string lease_columns =
     "tenant_id::text, node, epoch, "
     "(extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint, " +
-    iso("acquired_at") + ", " + iso("expires_at");
+    persistence::iso("acquired_at") + ", " + persistence::iso("expires_at");
 
 lease to_lease(const pqxx::row& r) {
   return lease{r[0].c_str(),       r[1].c_str(), r[2].as<int64_t>(),
@@ -147,4 +149,4 @@ std::optional<lease> find_lease(pqxx::connection& c, const std::string& tenant_i
   return to_lease(rs[0]);
 }
 
-}  // namespace parley::persistence
+}  // namespace parley::cluster

@@ -1,5 +1,5 @@
 // The cluster view state machine (see membership.hpp). Used only by the gateway actor.
-#include "supervisors/cluster/membership.hpp"
+#include "cluster/membership.hpp"
 
 #include <algorithm>
 

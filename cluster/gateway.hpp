@@ -56,7 +56,7 @@
 #include <string>
 #include <vector>
 
-#include "supervisors/cluster/membership.hpp"
+#include "cluster/membership.hpp"
 
 namespace parley::cluster {
 

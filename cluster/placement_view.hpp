@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "supervisors/cluster/membership.hpp"
+#include "cluster/membership.hpp"
 
 namespace parley::cluster {
 

@@ -1,4 +1,5 @@
-// Tenant placement in a cluster, the tenants router's second half (see tenants_state.hpp).
+// Tenant placement in a cluster: the tenants router's cluster half, given to it as a
+// router_extension (actors/services.hpp) by the node when cluster.nodes lists more than one.
 //
 // A tenant runs on the node that owns it by rendezvous hashing over the nodes up, and only
 // while that node holds the tenant's lease in PostgreSQL (lease_store.hpp). The router:
@@ -19,6 +20,8 @@
 // are logic::placement_table's; this file does the I/O they call for.
 //
 // Runs on the router actor; database work goes to the dedicated lease pool or the node pool.
+#include "cluster/tenants_placement.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -28,24 +31,31 @@
 #include "actors/convert.hpp"
 #include "actors/outbox.hpp"
 #include "actors/tenants_state.hpp"
+#include "cluster/gateway.hpp"
+#include "cluster/lease_store.hpp"
+#include "cluster/placement_view.hpp"
 #include "common/log.hpp"
 #include "messages/cluster.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
 #include "persistence/conversation_store.hpp"
-#include "persistence/lease_store.hpp"
 #include "persistence/pool.hpp"
-#include "supervisors/cluster/gateway.hpp"
-#include "supervisors/cluster/placement_view.hpp"
 
-namespace parley::actors {
+namespace parley::cluster {
 
 namespace {
+
+// This file extends the router: it speaks the actors' vocabulary (services, tenants_state).
+using namespace actors;
 
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 using self_ptr = tenants_ptr;
+
+/// Routes a message by the cluster view: local tenant, held while its lease is taken, or
+/// forwarded to the owner node. `attempt` counts earlier failed forwards.
+void route(self_ptr self, const services& svc, inbound_msg&& m, int32_t attempt = 0);
 
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch())
@@ -76,7 +86,7 @@ void acquire(self_ptr self, const services& svc, const std::string& tenant_id) {
   auto sent = steady_ns();
   svc.cluster.lease_db->submit(
       [me, tenant_id, node, ttl, sent](pqxx::connection& c) {
-        auto taken = persistence::take_lease(c, tenant_id, node, ttl);
+        auto taken = take_lease(c, tenant_id, node, ttl);
         caf::anon_send(me, lease_atom::value, tenant_id, taken ? taken->epoch : int64_t{0},
                        taken ? taken->previous_node : std::string{}, sent);
       },
@@ -92,7 +102,7 @@ void release(self_ptr self, const services& svc, const std::string& tenant_id, i
   auto node = self_node(svc);
   svc.cluster.lease_db->submit(
       [me, tenant_id, node, epoch](pqxx::connection& c) {
-        if (epoch > 0) persistence::release_lease(c, tenant_id, node, epoch);
+        if (epoch > 0) release_lease(c, tenant_id, node, epoch);
         caf::anon_send(me, released_atom::value, tenant_id);
       },
       [me, tenant_id](const persistence::db_failure& why) {
@@ -230,7 +240,7 @@ void renew(self_ptr self, const services& svc) {
   svc.cluster.lease_db->submit(
       [me, node, ids, ttl, sent](pqxx::connection& c) {
         std::vector<placed_tenant> out;
-        for (auto& [t, epoch] : persistence::renew_leases(c, node, ids, ttl))
+        for (auto& [t, epoch] : renew_leases(c, node, ids, ttl))
           out.push_back(placed_tenant{t, "running", epoch});
         caf::anon_send(me, renewed_atom::value, std::move(out), sent);
       },
@@ -403,12 +413,6 @@ caf::message_handler tenant_api_behavior(self_ptr self, const services& svc) {
   };
 }
 
-}  // namespace
-
-bool clustered(const services& svc) {
-  return svc.cluster.view != nullptr;
-}
-
 void route(self_ptr self, const services& svc, inbound_msg&& m, int32_t attempt) {
   auto& st = self->state;
   auto& view = *svc.cluster.view;
@@ -440,8 +444,19 @@ void start_placement(self_ptr self, const services& svc) {
   self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
 }
 
-caf::message_handler placement_behavior(self_ptr self, const services& svc) {
-  return routing_behavior(self, svc).or_else(tenant_api_behavior(self, svc));
+}  // namespace
+
+router_extension placement_extension(services svc) {
+  router_extension ext;
+  ext.start = [svc](tenants_ptr self) { start_placement(self, svc); };
+  ext.behavior = [svc](tenants_ptr self) {
+    return routing_behavior(self, svc).or_else(tenant_api_behavior(self, svc));
+  };
+  ext.tenant_down = [svc](tenants_ptr self, const std::string& tenant_id,
+                          const caf::error& reason) {
+    on_tenant_down(self, svc, tenant_id, reason);
+  };
+  return ext;
 }
 
 caf::actor spawn_cluster_agent(caf::actor_system& sys, services svc) {
@@ -468,4 +483,4 @@ caf::actor spawn_cluster_agent(caf::actor_system& sys, services svc) {
   });
 }
 
-}  // namespace parley::actors
+}  // namespace parley::cluster

@@ -3,7 +3,7 @@
 //
 // Runs on the CAF scheduler; connectors are detached actors, each on its own thread, because
 // remote_actor() blocks until the peer answered the handshake (or failed).
-#include "supervisors/cluster/gateway.hpp"
+#include "cluster/gateway.hpp"
 
 #include <algorithm>
 #include <caf/all.hpp>

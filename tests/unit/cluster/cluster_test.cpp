@@ -7,8 +7,8 @@
 #include <set>
 
 #include "logic/rendezvous.hpp"
-#include "supervisors/cluster/membership.hpp"
-#include "supervisors/cluster/placement_view.hpp"
+#include "cluster/membership.hpp"
+#include "cluster/placement_view.hpp"
 
 using namespace parley::cluster;
 using namespace parley::logic;

@@ -1,4 +1,4 @@
-#include "supervisors/cluster/placement_view.hpp"
+#include "cluster/placement_view.hpp"
 
 #include <algorithm>
 

@@ -25,7 +25,7 @@ namespace pqxx {
 class transaction_base;
 }  // namespace pqxx
 
-namespace parley::persistence {
+namespace parley::cluster {
 
 struct lease {
   std::string tenant_id;
@@ -99,4 +99,4 @@ std::vector<lease> leases_of(pqxx::connection& c, const std::string& node);
 /// The lease row of one tenant, if any.
 std::optional<lease> find_lease(pqxx::connection& c, const std::string& tenant_id);
 
-}  // namespace parley::persistence
+}  // namespace parley::cluster

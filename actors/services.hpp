@@ -4,7 +4,6 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
-#include <functional>
 #include <string>
 
 namespace parley::persistence {
@@ -88,25 +87,6 @@ struct services {
 /// so siblings look them up instead of keeping a handle).
 caf::atom_value outbox_name();
 caf::atom_value tenants_name();
-
-struct tenants_state;
-using tenants_ptr = caf::stateful_actor<tenants_state>*;
-
-/// What a clustered node adds to the tenants router (cluster/tenants_placement.hpp): the router
-/// calls these and never includes the cluster. Empty on a single node.
-struct router_extension {
-  /// Once, when the router starts.
-  std::function<void(tenants_ptr)> start;
-  /// Handlers that come before the single node's and replace them for the same messages.
-  std::function<caf::message_handler(tenants_ptr)> behavior;
-  /// A tenant's subtree ended with `reason`.
-  std::function<void(tenants_ptr, const std::string& tenant_id, const caf::error& reason)>
-      tenant_down;
-};
-
-/// The tenants router: spawns tenant subtrees on demand and forwards inbound messages.
-/// Registered under tenants_name() before it returns.
-caf::actor spawn_tenants(caf::actor_system& sys, services svc, router_extension ext = {});
 
 /// A reserved slot of the node's tree (llm, analytics, ...) where no agent runs yet: a real
 /// supervised actor that answers info_atom.

@@ -136,7 +136,7 @@ struct tenant_state {
   static inline const char* name = "tenant";
   std::string id;
   services svc;
-  caf::actor router;
+  tenants_actor router;
   tenant_agents agents;
   std::unordered_map<std::string, conv_entry> convs;
   std::unordered_map<caf::actor_addr, std::string> by_addr;
@@ -324,7 +324,7 @@ void on_conversation_down(self_ptr self, const caf::down_msg& dm, const std::str
   if (!crashed && e.held.empty()) {
     st.convs.erase(conv_id);
     st.intake->ended(conv_id);
-    caf::anon_send(st.router, gone_atom::value, conv_id);  // a typed actor may not send() to it
+    self->send(st.router, gone_atom::value, conv_id);
     return maybe_resume(self);
   }
   if (crashed) return restart_crashed(self, e, conv_id, dm.reason);
@@ -458,7 +458,7 @@ void on_idle_check(self_ptr self) {
   self->delayed_send(self, st.svc.limit.tenant_idle, idle_atom::value);
 }
 
-void start(self_ptr self, services svc, std::string tenant_id, caf::actor router) {
+void start(self_ptr self, services svc, std::string tenant_id, tenants_actor router) {
   auto& st = self->state;
   st.id = std::move(tenant_id);
   st.svc = svc;
@@ -588,7 +588,7 @@ tenant_impl::behavior_type tenant_behavior(self_ptr self) {
 }  // namespace
 
 tenant_actor spawn_tenant(caf::actor_system& sys, services svc, std::string tenant_id,
-                          caf::actor router) {
+                          tenants_actor router) {
   return sys.spawn([svc = std::move(svc), tenant_id = std::move(tenant_id),
                     router = std::move(router)](self_ptr self) mutable {
     start(self, std::move(svc), std::move(tenant_id), std::move(router));

@@ -10,10 +10,11 @@
 
 #include "actors/services.hpp"
 #include "messages/tenant.hpp"
+#include "messages/tenants.hpp"
 
 namespace parley::actors {
 
 tenant_actor spawn_tenant(caf::actor_system& sys, services svc, std::string tenant_id,
-                          caf::actor router);
+                          tenants_actor router);
 
 }  // namespace parley::actors

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "actors/services.hpp"
-#include "logic/placement_table.hpp"
+#include "actors/tenants.hpp"
 #include "messages/conversation.hpp"
 #include "messages/tenant.hpp"
 
@@ -25,9 +25,6 @@ struct lru_entry {
   bool evicting = false;
 };
 
-/// The tenants this node runs, takes or gives up, and the messages waiting on them (cluster).
-using placement_table = logic::placement_table<inbound_msg>;
-
 struct tenants_state {
   static inline const char* name = "tenants";
   std::unordered_map<std::string, tenant_actor> tenants;
@@ -37,13 +34,9 @@ struct tenants_state {
   std::unordered_map<std::string, lru_entry> active;
   uint64_t handled = 0;
   uint64_t evicted = 0;
-  std::size_t high_water = 0;  // most active conversations since the count was last zero
-  std::size_t trimmed_at = 0;  // active conversations when memory was last trimmed
-  // Cluster only (cluster/tenants_placement.cpp).
-  placement_table placement;  // set up with the lease lifetime by start_placement
-  uint64_t forwarded = 0;
-  uint64_t received = 0;
-  uint64_t forward_errors = 0;
+  std::size_t high_water = 0;             // most active conversations since the count was last zero
+  std::size_t trimmed_at = 0;             // active conversations when memory was last trimmed
+  std::unique_ptr<router_extension> ext;  // a clustered node's placement; null on a single one
 };
 
 /// The running tenant actor for `tenant_id`, spawned now if needed (with `epoch` as its

@@ -61,7 +61,6 @@
 namespace parley::cluster {
 
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
-using view_atom = caf::atom_constant<caf::atom("view")>;
 using forward_atom = caf::atom_constant<caf::atom("forward")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using handler_atom = caf::atom_constant<caf::atom("handler")>;

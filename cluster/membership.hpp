@@ -3,8 +3,7 @@
 // heartbeats and lost connections, with time passed in (deterministic, unit-tested).
 //
 // Owned by the node's gateway actor and used only from it; no I/O, no clock of its own.
-// node_status / cluster_view carry an inspect() so the gateway can send them across nodes; it
-// needs only CAF's header-only type_name, nothing that runs.
+// node_status / cluster_view, which cross nodes, are in messages/cluster.hpp.
 //
 // States:   joining --heartbeat--> up --silence > 2 x heartbeat_interval--> suspect
 //           up/suspect --silence > failure_timeout, or connection lost--> down
@@ -15,20 +14,17 @@
 // A lost connection is a verdict, silence only a suspicion: a closed socket means the process
 // or the link is gone (kill -9 is noticed in milliseconds), while a late heartbeat may be a
 // pause, and moving tenants on a pause costs more than waiting for failure_timeout.
-#include <caf/meta/type_name.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "messages/cluster.hpp"
+
 namespace parley::cluster {
 
 using clock = std::chrono::steady_clock;
-
-enum class node_state : uint8_t { joining, up, suspect, down };
-
-[[nodiscard]] std::string to_string(node_state s);
 
 /// A node of cluster.conf.
 struct node_address {
@@ -37,36 +33,6 @@ struct node_address {
   uint16_t cluster_port = 0;
   uint16_t http_port = 0;
 };
-
-/// One node as seen from here, at the time the view was taken.
-struct node_status {
-  std::string name;
-  std::string host;
-  uint16_t cluster_port = 0;
-  uint16_t http_port = 0;
-  node_state state = node_state::joining;
-  uint64_t incarnation = 0;       ///< 0: never heard from
-  int64_t heartbeat_age_ms = -1;  ///< since the last heartbeat; -1: none yet
-  bool self = false;
-  std::string last_error;  ///< why the connection failed or closed last (set by the gateway)
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, node_status& x) {
-  return f(caf::meta::type_name("parley::cluster::node_status"), x.name, x.host, x.cluster_port,
-           x.http_port, x.state, x.incarnation, x.heartbeat_age_ms, x.self, x.last_error);
-}
-
-/// Every configured node (this one included), ordered by name.
-struct cluster_view {
-  std::string self;
-  std::vector<node_status> nodes;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
-  return f(caf::meta::type_name("parley::cluster::cluster_view"), x.self, x.nodes);
-}
 
 /// Names of the nodes in state up or suspect in `v` (the placement set, see nodes_up()).
 [[nodiscard]] std::vector<std::string> nodes_up(const cluster_view& v);

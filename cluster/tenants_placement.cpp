@@ -35,6 +35,7 @@
 #include "cluster/lease_store.hpp"
 #include "cluster/placement_view.hpp"
 #include "common/log.hpp"
+#include "logic/placement_table.hpp"
 #include "messages/cluster.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
@@ -52,6 +53,36 @@ using namespace actors;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 using self_ptr = tenants_ptr;
+
+/// The tenants this node runs, takes or gives up, and the messages waiting on them.
+using placement_table = logic::placement_table<inbound_msg>;
+
+/// The cluster half's own state, beside the router's (owned by the router's state, used on
+/// the router actor only).
+struct placement_state {
+  placement_table table;
+  uint64_t forwarded = 0;
+  uint64_t received = 0;
+  uint64_t forward_errors = 0;
+};
+
+placement_state& ps(self_ptr self);
+
+// The cluster half's private messages travel wrapped (placement_step_atom), so that they stay
+// out of the router's interface.
+template <class... Ts>
+void step_now(self_ptr self, Ts&&... xs) {
+  self->send(self, placement_step_atom::value, caf::make_message(std::forward<Ts>(xs)...));
+}
+template <class Duration, class... Ts>
+void step_later(self_ptr self, Duration delay, Ts&&... xs) {
+  self->delayed_send(self, delay, placement_step_atom::value,
+                     caf::make_message(std::forward<Ts>(xs)...));
+}
+template <class... Ts>
+void step_from_pool(const tenants_actor& me, Ts&&... xs) {
+  caf::anon_send(me, placement_step_atom::value, caf::make_message(std::forward<Ts>(xs)...));
+}
 
 /// Routes a message by the cluster view: local tenant, held while its lease is taken, or
 /// forwarded to the owner node. `attempt` counts earlier failed forwards.
@@ -80,36 +111,36 @@ bool mine(const services& svc, const std::string& tenant_id) {
 
 // The table has decided to take the lease (it marked the request in flight).
 void acquire(self_ptr self, const services& svc, const std::string& tenant_id) {
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<tenants_actor>(self);
   auto node = self_node(svc);
   auto ttl = svc.cluster.lease_ttl.count();
   auto sent = steady_ns();
   svc.cluster.lease_db->submit(
       [me, tenant_id, node, ttl, sent](pqxx::connection& c) {
         auto taken = take_lease(c, tenant_id, node, ttl);
-        caf::anon_send(me, lease_atom::value, tenant_id, taken ? taken->epoch : int64_t{0},
+        step_from_pool(me, lease_atom::value, tenant_id, taken ? taken->epoch : int64_t{0},
                        taken ? taken->previous_node : std::string{}, sent);
       },
       [me, tenant_id, sent](const persistence::db_failure& why) {
         common::log::get("cluster")->warn("cannot take the lease of tenant {}: {}", tenant_id,
                                           why.what());
-        caf::anon_send(me, lease_atom::value, tenant_id, int64_t{-1}, std::string{}, sent);
+        step_from_pool(me, lease_atom::value, tenant_id, int64_t{-1}, std::string{}, sent);
       });
 }
 
 void release(self_ptr self, const services& svc, const std::string& tenant_id, int64_t epoch) {
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<tenants_actor>(self);
   auto node = self_node(svc);
   svc.cluster.lease_db->submit(
       [me, tenant_id, node, epoch](pqxx::connection& c) {
         if (epoch > 0) release_lease(c, tenant_id, node, epoch);
-        caf::anon_send(me, released_atom::value, tenant_id);
+        step_from_pool(me, released_atom::value, tenant_id);
       },
       [me, tenant_id](const persistence::db_failure& why) {
         // It expires by itself within one lease lifetime.
         common::log::get("cluster")->warn("cannot release the lease of tenant {}: {}", tenant_id,
                                           why.what());
-        caf::anon_send(me, released_atom::value, tenant_id);
+        step_from_pool(me, released_atom::value, tenant_id);
       });
 }
 
@@ -132,14 +163,14 @@ void resume_outbox(const services& svc, caf::actor_system& sys, const std::strin
 
 void forward(self_ptr self, const services& svc, const std::string& owner, inbound_msg&& m,
              int32_t attempt) {
-  ++self->state.forwarded;
+  ++ps(self).forwarded;
   auto msg = m;
   self->request(svc.cluster.gateway, svc.cluster.forward_timeout, cluster::forward_atom::value,
                 owner, caf::make_message(forwarded_atom::value, std::move(m)))
       .then([](forwarded_atom) {},
             [self, msg, attempt](caf::error& err) mutable {
-              ++self->state.forward_errors;
-              auto failure = self->state.placement.forward_failed(std::move(msg), attempt);
+              ++ps(self).forward_errors;
+              auto failure = ps(self).table.forward_failed(std::move(msg), attempt);
               if (failure.given_up) {
                 // Still in the inbox: the owner's sweep finds it. (Given up, msg is intact.)
                 common::log::get("cluster")->warn("message {} of tenant {} not forwarded: {}",
@@ -147,7 +178,7 @@ void forward(self_ptr self, const services& svc, const std::string& owner, inbou
                                                   self->system().render(err));
                 return;
               }
-              if (failure.timer) self->delayed_send(self, *failure.timer, reroute_atom::value);
+              if (failure.timer) step_later(self, *failure.timer, reroute_atom::value);
             });
 }
 
@@ -156,13 +187,13 @@ void route_retries(self_ptr self, const services& svc, std::vector<placement_tab
 }
 
 placement_report report(self_ptr self, const services& svc) {
-  auto& st = self->state;
+  auto& st = ps(self);
   placement_report r;
   r.node = self_node(svc);
   r.forwarded = st.forwarded;
   r.received = st.received;
   r.forward_errors = st.forward_errors;
-  for (auto& p : st.placement.report())
+  for (auto& p : ps(self).table.report())
     r.tenants.push_back(placed_tenant{p.tenant_id, logic::phase_name(p.phase), p.epoch});
   return r;
 }
@@ -191,8 +222,8 @@ void notify_tenant(self_ptr self, const services& svc, Atom a, const std::string
   if (forwarded) return;
   auto owner = owner_of(svc, tenant_id);
   if (owner != self_node(svc))
-    self->send(svc.cluster.gateway, cluster::forward_atom::value, owner,
-               caf::make_message(forwarded_atom::value, a, tenant_id));
+    caf::anon_send(svc.cluster.gateway, cluster::forward_atom::value, owner,
+                   caf::make_message(forwarded_atom::value, a, tenant_id));
 }
 
 // Carries out a handover the table decided: a running tenant's actors stop (its lease is
@@ -215,13 +246,13 @@ void hand_over(self_ptr self, const services& svc, const std::string& tenant_id,
 
 void on_lease(self_ptr self, const services& svc, const std::string& tenant_id, int64_t epoch,
               const std::string& previous, int64_t sent_ns) {
-  auto answer = self->state.placement.lease_answered(tenant_id, epoch, mine(svc, tenant_id),
-                                                     from_ns(sent_ns));
+  auto answer =
+      ps(self).table.lease_answered(tenant_id, epoch, mine(svc, tenant_id), from_ns(sent_ns));
   if (answer.give_back > 0) release(self, svc, tenant_id, answer.give_back);
   route_all(self, svc, std::move(answer.reroute));
   // Another node still holds it (it is handing over, or died and its lease has to run out),
   // or the database did not answer: try again shortly.
-  if (answer.retry) self->delayed_send(self, 100ms, lease_atom::value, tenant_id);
+  if (answer.retry) step_later(self, 100ms, lease_atom::value, tenant_id);
   if (!answer.run) return;
   common::log::get("cluster")->info("tenant {} runs here (epoch {}, previous holder '{}')",
                                     tenant_id, epoch, previous);
@@ -231,9 +262,9 @@ void on_lease(self_ptr self, const services& svc, const std::string& tenant_id, 
 }
 
 void renew(self_ptr self, const services& svc) {
-  auto ids = self->state.placement.renewal_due();
+  auto ids = ps(self).table.renewal_due();
   if (ids.empty()) return;
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<tenants_actor>(self);
   auto node = self_node(svc);
   auto ttl = svc.cluster.lease_ttl.count();
   auto sent = steady_ns();
@@ -242,11 +273,11 @@ void renew(self_ptr self, const services& svc) {
         std::vector<placed_tenant> out;
         for (auto& [t, epoch] : renew_leases(c, node, ids, ttl))
           out.push_back(placed_tenant{t, "running", epoch});
-        caf::anon_send(me, renewed_atom::value, std::move(out), sent);
+        step_from_pool(me, renewed_atom::value, std::move(out), sent);
       },
       [me](const persistence::db_failure& why) {
         common::log::get("cluster")->warn("cannot renew leases: {}", why.what());
-        caf::anon_send(me, renewed_atom::value, std::vector<placed_tenant>{}, int64_t{0});
+        step_from_pool(me, renewed_atom::value, std::vector<placed_tenant>{}, int64_t{0});
       });
 }
 
@@ -254,7 +285,7 @@ void renew(self_ptr self, const services& svc) {
 // replies anyway, and another node may take it once the lease has expired there.
 void stop_expired(self_ptr self, const services& svc) {
   auto& st = self->state;
-  for (auto& lapsed : st.placement.expire(steady::now())) {
+  for (auto& lapsed : ps(self).table.expire(steady::now())) {
     common::log::get("cluster")->warn("tenant {}: lease epoch {} not renewed in time, stopping it",
                                       lapsed.tenant_id, lapsed.epoch);
     auto t = st.tenants.find(lapsed.tenant_id);
@@ -266,14 +297,14 @@ void stop_expired(self_ptr self, const services& svc) {
 }
 
 void find_work(self_ptr self, const services& svc, std::chrono::milliseconds older_than) {
-  auto me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<tenants_actor>(self);
   auto ms = older_than.count();
   svc.db->submit(
       [me, ms](pqxx::connection& c) {
         std::vector<placed_tenant> out;
         for (auto& t : persistence::tenants_with_work(c, ms))
           out.push_back(placed_tenant{t, "", 0});
-        caf::anon_send(me, work_atom::value, std::move(out));
+        step_from_pool(me, work_atom::value, std::move(out));
       },
       [](const persistence::db_failure& why) {
         common::log::get("cluster")->warn("cannot look for unanswered work: {}", why.what());
@@ -285,7 +316,7 @@ void on_work(self_ptr self, const services& svc, const std::vector<placed_tenant
   if (!svc.cluster.view->joined()) return;
   for (auto& t : tenants) {
     if (!mine(svc, t.tenant_id)) continue;
-    switch (st.placement.work_found(t.tenant_id)) {
+    switch (ps(self).table.work_found(t.tenant_id)) {
       case logic::found_work::acquire:
         acquire(self, svc, t.tenant_id);
         break;
@@ -307,8 +338,8 @@ void on_work(self_ptr self, const services& svc, const std::vector<placed_tenant
 void on_view(self_ptr self, const services& svc) {
   auto& view = *svc.cluster.view;
   if (!view.joined()) return;
-  auto change = self->state.placement.joined_view(
-      view.generation(), [&svc](const std::string& id) { return mine(svc, id); });
+  auto change = ps(self).table.joined_view(view.generation(),
+                                           [&svc](const std::string& id) { return mine(svc, id); });
   route_all(self, svc, std::move(change.unjoined));
   if (!change.changed) return;
   route_retries(self, svc, std::move(change.retries));
@@ -317,117 +348,53 @@ void on_view(self_ptr self, const services& svc) {
   find_work(self, svc, 0ms);
 }
 
-// Inbound work and the lease protocol.
-caf::message_handler routing_behavior(self_ptr self, const services& svc) {
+// The cluster half's own steps: forward retries, the lease protocol, renewals and sweeps.
+caf::message_handler step_handlers(self_ptr self, const services& svc) {
   return {
-      [self, svc](inbound_msg& m) {
-        ++self->state.handled;
-        route(self, svc, std::move(m));
-      },
-      [self, svc](reroute_atom) { route_retries(self, svc, self->state.placement.retry_due()); },
-      [self, svc](forwarded_atom, inbound_msg& m) -> caf::result<forwarded_atom> {
-        // From another node. Handled here or refused, never forwarded again.
-        auto& st = self->state;
-        ++st.received;
-        ++st.handled;
-        if (svc.cluster.view->joined() && !mine(svc, m.tenant_id))
-          return cluster::make_error(cluster::cluster_errc::not_owner, self_node(svc));
-        route(self, svc, std::move(m));
-        return forwarded_atom::value;
-      },
-      [self, svc](view_changed_atom) { on_view(self, svc); },
+      [self, svc](reroute_atom) { route_retries(self, svc, ps(self).table.retry_due()); },
       [self, svc](lease_atom, const std::string& tenant_id, int64_t epoch,
                   const std::string& previous,
                   int64_t sent_ns) { on_lease(self, svc, tenant_id, epoch, previous, sent_ns); },
       [self, svc](lease_atom, const std::string& tenant_id) {
-        auto due = self->state.placement.lease_due(tenant_id, mine(svc, tenant_id));
+        auto due = ps(self).table.lease_due(tenant_id, mine(svc, tenant_id));
         if (due.acquire) return acquire(self, svc, tenant_id);
         hand_over(self, svc, tenant_id, std::move(due.given_up));
       },
       [self, svc](released_atom, const std::string& tenant_id) {
-        route_all(self, svc, self->state.placement.released(tenant_id));
+        route_all(self, svc, ps(self).table.released(tenant_id));
       },
       [self, svc](renew_atom) {
         stop_expired(self, svc);
         renew(self, svc);
-        self->delayed_send(self, svc.cluster.lease_ttl / 5, renew_atom::value);
+        step_later(self, svc.cluster.lease_ttl / 5, renew_atom::value);
       },
       [self, svc](renewed_atom, std::vector<placed_tenant>& renewed, int64_t sent_ns) {
-        self->state.placement.renewal_answered(renewed, from_ns(sent_ns));
+        ps(self).table.renewal_answered(renewed, from_ns(sent_ns));
         stop_expired(self, svc);
       },
       [self, svc](sweep_atom) {
         // Older than two intervals: messages merely waiting in a burst window are left alone.
         find_work(self, svc, 2 * svc.cluster.sweep_interval);
-        self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
+        step_later(self, svc.cluster.sweep_interval, sweep_atom::value);
       },
       [self, svc](work_atom, std::vector<placed_tenant>& tenants) { on_work(self, svc, tenants); },
   };
 }
 
-// Calls of the tenants' API and notices for them, wherever the tenant runs.
-caf::message_handler tenant_api_behavior(self_ptr self, const services& svc) {
-  return {
-      [self, svc](admit_atom, const std::string& tenant_id) -> caf::result<double> {
-        auto& st = self->state;
-        auto running = st.tenants.find(tenant_id);
-        if (running != st.tenants.end()) return admit_at(self, running->second);
-        auto owner = owner_of(svc, tenant_id);
-        if (owner == self_node(svc) || !svc.cluster.view->joined()) return 0.0;
-        auto rp = self->make_response_promise<double>();
-        self->request(svc.cluster.gateway, 1s, cluster::forward_atom::value, owner,
-                      caf::make_message(forwarded_atom::value, admit_atom::value, tenant_id))
-            .then([rp](double wait) mutable { rp.deliver(wait); },
-                  [rp](caf::error&) mutable { rp.deliver(0.0); });  // fail open, as locally
-        return rp;
-      },
-      [self](forwarded_atom, admit_atom, const std::string& tenant_id) -> caf::result<double> {
-        auto running = self->state.tenants.find(tenant_id);
-        if (running == self->state.tenants.end()) return 0.0;
-        return admit_at(self, running->second);
-      },
-      [self, svc](kb_changed_atom a, const std::string& tenant_id) {
-        notify_tenant(self, svc, a, tenant_id, false);
-      },
-      [self, svc](changed_atom a, const std::string& tenant_id) {
-        notify_tenant(self, svc, a, tenant_id, false);
-      },
-      [self, svc](forwarded_atom, kb_changed_atom a, const std::string& tenant_id) {
-        notify_tenant(self, svc, a, tenant_id, true);
-      },
-      [self, svc](forwarded_atom, changed_atom a, const std::string& tenant_id) {
-        notify_tenant(self, svc, a, tenant_id, true);
-      },
-      [self, svc](cancel_atom a, const std::string& conversation_id) {
-        // A person took a conversation over: every node's outbox drops its pending bubbles.
-        for (auto& node : svc.cluster.view->nodes_up())
-          if (node != self_node(svc))
-            self->send(svc.cluster.gateway, cluster::forward_atom::value, node,
-                       caf::make_message(forwarded_atom::value, a, conversation_id));
-      },
-      [self](forwarded_atom, cancel_atom a, const std::string& conversation_id) {
-        caf::anon_send(find_outbox(self->system()), a, conversation_id);
-      },
-      [self, svc](forwarded_atom, placement_atom) { return report(self, svc); },
-      [self, svc](forwarded_atom, cluster::view_atom) { return svc.cluster.view->view(); },
-  };
-}
-
 void route(self_ptr self, const services& svc, inbound_msg&& m, int32_t attempt) {
-  auto& st = self->state;
   auto& view = *svc.cluster.view;
-  if (!view.joined()) return st.placement.hold_unjoined(std::move(m));
+  if (!view.joined()) return ps(self).table.hold_unjoined(std::move(m));
   auto owner = owner_of(svc, m.tenant_id);
   if (owner != self_node(svc)) return forward(self, svc, owner, std::move(m), attempt);
-  if (auto epoch = st.placement.running_epoch(m.tenant_id))
+  if (auto epoch = ps(self).table.running_epoch(m.tenant_id))
     return deliver_local(self, svc, std::move(m), *epoch);
   auto tenant_id = m.tenant_id;
-  if (st.placement.hold(tenant_id, std::move(m))) acquire(self, svc, tenant_id);
+  if (ps(self).table.hold(tenant_id, std::move(m))) acquire(self, svc, tenant_id);
 }
 
 void on_tenant_down(self_ptr self, const services& svc, const std::string& tenant_id,
                     const caf::error& reason) {
-  auto ended = self->state.placement.tenant_down(tenant_id);
+  auto ended = ps(self).table.tenant_down(tenant_id);
   if (!ended) return;
   if (ended->was_running && reason)
     common::log::get("cluster")->warn("tenant {} ended ({}); releasing its lease", tenant_id,
@@ -435,28 +402,89 @@ void on_tenant_down(self_ptr self, const services& svc, const std::string& tenan
   release(self, svc, tenant_id, ended->epoch);
 }
 
-void start_placement(self_ptr self, const services& svc) {
-  self->state.placement = placement_table{svc.cluster.lease_ttl};
-  // Work other nodes forward arrives here (a restarted router registers its new handle).
-  self->send(svc.cluster.gateway, cluster::handler_atom::value, caf::actor_cast<caf::actor>(self));
-  self->send(self, view_changed_atom::value);
-  self->send(self, renew_atom::value);
-  self->delayed_send(self, svc.cluster.sweep_interval, sweep_atom::value);
+// The extension the router calls (actors/tenants.hpp); its handlers run on the router.
+class cluster_placement final : public router_extension {
+ public:
+  explicit cluster_placement(services svc) : svc_(std::move(svc)) {
+    state_.table = placement_table{svc_.cluster.lease_ttl};
+  }
+
+  placement_state& state() { return state_; }
+
+  void start(self_ptr self) override {
+    steps_ = step_handlers(self, svc_);
+    // Work other nodes forward arrives here (a restarted router registers its new handle).
+    caf::anon_send(svc_.cluster.gateway, cluster::handler_atom::value,
+                   caf::actor_cast<caf::actor>(self));
+    self->send(self, view_changed_atom::value);
+    step_now(self, renew_atom::value);
+    step_later(self, svc_.cluster.sweep_interval, sweep_atom::value);
+  }
+
+  void route(self_ptr self, inbound_msg&& m) override { cluster::route(self, svc_, std::move(m)); }
+
+  caf::result<forwarded_atom> forwarded(self_ptr self, inbound_msg&& m) override {
+    ++state_.received;
+    if (svc_.cluster.view->joined() && !mine(svc_, m.tenant_id))
+      return cluster::make_error(cluster::cluster_errc::not_owner, self_node(svc_));
+    cluster::route(self, svc_, std::move(m));
+    return forwarded_atom::value;
+  }
+
+  // Counted where the tenant runs: here, or at its owner (fail open, as locally).
+  caf::result<double> admit(self_ptr self, const std::string& tenant_id) override {
+    auto running = self->state.tenants.find(tenant_id);
+    if (running != self->state.tenants.end()) return admit_at(self, running->second);
+    auto owner = owner_of(svc_, tenant_id);
+    if (owner == self_node(svc_) || !svc_.cluster.view->joined()) return 0.0;
+    auto rp = self->make_response_promise<double>();
+    self->request(svc_.cluster.gateway, 1s, cluster::forward_atom::value, owner,
+                  caf::make_message(forwarded_atom::value, admit_atom::value, tenant_id))
+        .then([rp](double wait) mutable { rp.deliver(wait); },
+              [rp](caf::error&) mutable { rp.deliver(0.0); });
+    return rp;
+  }
+
+  void notify(self_ptr self, tenant_notice what, const std::string& tenant_id,
+              bool forwarded) override {
+    if (what == tenant_notice::knowledge)
+      notify_tenant(self, svc_, kb_changed_atom::value, tenant_id, forwarded);
+    else
+      notify_tenant(self, svc_, changed_atom::value, tenant_id, forwarded);
+  }
+
+  // A person took a conversation over: every other node's outbox drops its pending bubbles.
+  void cancel(self_ptr, const std::string& conversation_id) override {
+    for (auto& node : svc_.cluster.view->nodes_up())
+      if (node != self_node(svc_))
+        caf::anon_send(
+            svc_.cluster.gateway, cluster::forward_atom::value, node,
+            caf::make_message(forwarded_atom::value, cancel_atom::value, conversation_id));
+  }
+
+  void view_changed(self_ptr self) override { on_view(self, svc_); }
+  placement_report report(self_ptr self) override { return cluster::report(self, svc_); }
+  cluster_view view() override { return svc_.cluster.view->view(); }
+  void step(self_ptr, caf::message& m) override { steps_(m); }
+
+  void tenant_down(self_ptr self, const std::string& tenant_id, const caf::error& reason) override {
+    on_tenant_down(self, svc_, tenant_id, reason);
+  }
+
+ private:
+  services svc_;
+  placement_state state_;
+  caf::message_handler steps_;
+};
+
+placement_state& ps(self_ptr self) {
+  return static_cast<cluster_placement&>(*self->state.ext).state();
 }
 
 }  // namespace
 
-router_extension placement_extension(services svc) {
-  router_extension ext;
-  ext.start = [svc](tenants_ptr self) { start_placement(self, svc); };
-  ext.behavior = [svc](tenants_ptr self) {
-    return routing_behavior(self, svc).or_else(tenant_api_behavior(self, svc));
-  };
-  ext.tenant_down = [svc](tenants_ptr self, const std::string& tenant_id,
-                          const caf::error& reason) {
-    on_tenant_down(self, svc, tenant_id, reason);
-  };
-  return ext;
+router_extension_factory placement_extension(services svc) {
+  return [svc] { return std::make_unique<cluster_placement>(svc); };
 }
 
 caf::actor spawn_cluster_agent(caf::actor_system& sys, services svc) {

@@ -7,6 +7,7 @@
 #include "actors/convert.hpp"
 #include "actors/outbox.hpp"
 #include "actors/services.hpp"
+#include "actors/tenants.hpp"
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 
@@ -15,8 +16,8 @@ namespace parley {
 namespace {
 
 // The well-known actors are looked up on every call: they may have been restarted.
-caf::actor tenants_of(caf::actor_system& sys) {
-  return actors::lookup(sys, actors::tenants_name());
+tenants_actor tenants_of(caf::actor_system& sys) {
+  return actors::find_tenants(sys);
 }
 
 outbox_actor outbox_of(caf::actor_system& sys) {

@@ -7,6 +7,7 @@
 #include <future>
 #include <pqxx/pqxx>
 
+#include "actors/tenants.hpp"
 #include "apps/parleyd/actor_bridge.hpp"
 #include "cluster/gateway.hpp"
 #include "cluster/lease_store.hpp"
@@ -114,7 +115,7 @@ std::string cluster_node::start(caf::actor_system& sys) {
       for (const auto& n : up) names += (names.empty() ? "" : ", ") + n;
       common::log::get("cluster")->info("nodes up: {}", names);
     }
-    caf::anon_send(actors::lookup(*system, actors::tenants_name()), view_changed_atom::value);
+    caf::anon_send(actors::find_tenants(*system), view_changed_atom::value);
   };
   auto gw = cluster::spawn_gateway(sys, std::move(gs));
   if (!gw) return sys.render(gw.error());

@@ -304,9 +304,9 @@ void node::start_tree(const actors::services& svc) {
       well_known(
           "tenants",
           [svc](caf::actor_system& sys, bool) {
-            auto ext =
-                svc.cluster.view ? cluster::placement_extension(svc) : actors::router_extension{};
-            return actors::spawn_tenants(sys, svc, std::move(ext));
+            auto ext = svc.cluster.view ? cluster::placement_extension(svc)
+                                        : actors::router_extension_factory{};
+            return caf::actor_cast<caf::actor>(actors::spawn_tenants(sys, svc, std::move(ext)));
           },
           tenants_up),
   };

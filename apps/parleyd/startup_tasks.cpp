@@ -13,8 +13,8 @@
 
 #include "apps/parleyd/actor_bridge.hpp"
 #include "common/log.hpp"
-#include "edge/origin_directory.hpp"
 #include "common/security/secret_box.hpp"
+#include "edge/origin_directory.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/db_error.hpp"

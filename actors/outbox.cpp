@@ -37,6 +37,10 @@ namespace {
 
 /// Private: the channel of a conversation's head bubble was looked up (found or not).
 using resolved_atom = caf::atom_constant<caf::atom("resolved")>;
+/// Private: an uncertain head waited long enough for its status; settle or claim it now.
+using verify_atom = caf::atom_constant<caf::atom("verify")>;
+/// Private: the claim of an uncertain head was tried (true: ours to send; false: settled).
+using claimed_atom = caf::atom_constant<caf::atom("claimed")>;
 
 struct outbox_state {
   static inline const char* name = "outbox";
@@ -46,13 +50,17 @@ struct outbox_state {
   common::counter* failed = nullptr;
   common::counter* retried = nullptr;
   common::histogram* e2e = nullptr;
+  uint64_t uncertain = 0;  // heads of another process waited for (see settle_later)
+  uint64_t settled = 0;    // of those, found sent or claimed elsewhere: not sent here
 };
 
 // The public protocol plus what the outbox tells itself: a send's HTTP result, a retry due.
 using outbox_impl = outbox_actor::extend<
     caf::reacts_to<result_atom, int64_t, std::string, int32_t, std::string, std::string>,
     caf::reacts_to<retry_atom, std::string>,
-    caf::reacts_to<resolved_atom, std::string, int64_t, bool>>;
+    caf::reacts_to<resolved_atom, std::string, int64_t, bool>,
+    caf::reacts_to<verify_atom, std::string, int64_t>,
+    caf::reacts_to<claimed_atom, std::string, int64_t, bool>>;
 using self_ptr = outbox_impl::stateful_pointer<outbox_state>;
 
 // Test-only fault switch (parley.fault-injection): the first bubble answering a message whose
@@ -94,8 +102,39 @@ void look_up_channel(self_ptr self, const services& svc, const std::string& conv
       });
 }
 
+// A bubble another process stored may have been accepted by the channel API just before that
+// process died, its "sent" mark lost. Its status webhook names it (biz_opaque_callback_data)
+// and marks the row; so wait for it (the head holds no slot meanwhile and nothing of its
+// conversation overtakes it), then claim what is still pending, unmarked and unclaimed.
+void settle_later(self_ptr self, const services& svc, const std::string& conv, int64_t id) {
+  self->state.queue->defer(conv, id);
+  ++self->state.uncertain;
+  self->delayed_send(self, svc.outbox.uncertain_wait, verify_atom::value, conv, id);
+}
+
+void verify(self_ptr self, const services& svc, const std::string& conv, int64_t id) {
+  auto* head = self->state.queue->head(conv);
+  if (head == nullptr || head->id != id) return;  // cancelled meanwhile
+  auto me = caf::actor_cast<outbox_impl>(self);
+  auto tenant = head->tenant_id;
+  auto previous = head->sender;
+  svc.db->submit(
+      [me, conv, id, tenant, previous](pqxx::connection& c) {
+        bool ours =
+            persistence::claim_bubble(c, tenant, id, previous, common::process_incarnation());
+        caf::anon_send(me, claimed_atom::value, conv, id, ours);
+      },
+      [me, conv, id, svc](const persistence::db_failure& why) {
+        common::log::get("actors")->warn("outbox: cannot claim bubble {}: {}", id, why.what());
+        caf::delayed_anon_send(me, svc.outbox.uncertain_wait, verify_atom::value, conv, id);
+      });
+}
+
+void on_claimed(self_ptr self, const services& svc, const std::string& conv, int64_t id, bool ours);
+
 void start_send(self_ptr self, const services& svc, const std::string& conv) {
   auto& m = *self->state.queue->head(conv);
+  if (self->state.queue->uncertain(m)) return settle_later(self, svc, conv, m.id);
   maybe_crash(svc, m);
   // The sender resolves the channel's sending details itself (tokens opened in memory).
   auto ch = svc.channels ? svc.channels->cached(m.channel_id) : std::nullopt;
@@ -105,7 +144,8 @@ void start_send(self_ptr self, const services& svc, const std::string& conv) {
   req.url = ch->api_base_url + "/" + ch->api_version + "/" + ch->phone_number_id + "/messages";
   req.headers = {{"Authorization", "Bearer " + ch->access_token},
                  {"Content-Type", "application/json"}};
-  req.body = channels::whatsapp::build_text_message(m.to, m.text, m.bubble == 0 ? m.reply_to : "");
+  req.body = channels::whatsapp::build_text_message(m.to, m.text, m.bubble == 0 ? m.reply_to : "",
+                                                    channels::whatsapp::bubble_key(m.id));
   req.timeout = svc.outbox.send_timeout;
   auto me = caf::actor_cast<outbox_impl>(self);
   auto id = m.id;
@@ -191,6 +231,21 @@ void on_resolved(self_ptr self, const services& svc, const std::string& conv, in
   fail_for_good(self, svc, conv, *head, "channel " + head->channel_id + " not found");
 }
 
+void on_claimed(self_ptr self, const services& svc, const std::string& conv, int64_t id,
+                bool ours) {
+  auto& st = self->state;
+  auto* head = st.queue->head(conv);
+  if (head == nullptr || head->id != id) return;
+  if (!ours) {
+    // Sent by its first sender (its status came), claimed by another node, or cancelled.
+    ++st.settled;
+    st.queue->settle(conv, id);
+    return pump(self, svc);
+  }
+  head->sender = common::process_incarnation();
+  if (st.queue->retry_due(conv)) start_send(self, svc, conv);
+}
+
 }  // namespace
 
 outbox_actor find_outbox(caf::actor_system& sys) {
@@ -212,15 +267,15 @@ outbox_actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) 
     st.e2e = &svc.metrics->get_histogram(
         "parley_reply_e2e_seconds",
         "From webhook acknowledgement to the reply accepted by the channel API.");
-    st.queue.emplace(svc.outbox.max_in_flight);
+    st.queue.emplace(svc.outbox.max_in_flight, 8192, common::process_incarnation());
     return {
         [self, svc](requeue_atom, std::vector<outbound_msg>& batch) {
           // Bubbles a sweep read as pending.
-          self->state.queue->add(std::move(batch), true);
+          self->state.queue->add(std::move(batch));
           pump(self, svc);
         },
         [self, svc](send_atom, std::vector<outbound_msg>& batch) {
-          self->state.queue->add(std::move(batch), false);
+          self->state.queue->add(std::move(batch));
           pump(self, svc);
         },
         [self, svc](result_atom, int64_t id, const std::string& conv, int32_t status,
@@ -229,6 +284,12 @@ outbox_actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) 
         },
         [self, svc](resolved_atom, const std::string& conv, int64_t id, bool found) {
           on_resolved(self, svc, conv, id, found);
+        },
+        [self, svc](verify_atom, const std::string& conv, int64_t id) {
+          verify(self, svc, conv, id);
+        },
+        [self, svc](claimed_atom, const std::string& conv, int64_t id, bool ours) {
+          on_claimed(self, svc, conv, id, ours);
         },
         [self, svc](retry_atom, const std::string& conv) {
           if (self->state.queue->retry_due(conv)) start_send(self, svc, conv);
@@ -248,7 +309,10 @@ outbox_actor spawn_outbox(caf::actor_system& sys, services svc, bool restarted) 
           me.handled = st.sent->value() + st.failed->value();
           me.detail = "pending=" + std::to_string(st.queue->pending()) +
                       " in_flight=" + std::to_string(st.queue->in_flight()) +
-                      " conversations=" + std::to_string(st.queue->conversations());
+                      " conversations=" + std::to_string(st.queue->conversations()) +
+                      " uncertain=" + std::to_string(st.uncertain) +
+                      " settled=" + std::to_string(st.settled) +
+                      " overtaken=" + std::to_string(st.queue->overtaken());
           return me;
         },
         [self](count_atom) { return static_cast<uint64_t>(self->state.queue->pending()); },

@@ -38,6 +38,9 @@ struct outbox_settings {
   std::chrono::milliseconds retry_max{30000};
   std::chrono::milliseconds send_timeout{10000};
   std::size_t max_in_flight = 256;  ///< concurrent sends over all conversations
+  /// How long a bubble another process stored (and may have sent) waits for its status
+  /// webhook before this node claims and sends it; longer than send_timeout.
+  std::chrono::milliseconds uncertain_wait{12000};
 };
 
 struct limits {

@@ -58,6 +58,8 @@ struct status_update {
   std::string raw;  // this status object's JSON exactly as received
   // Additions (billing): conversation.id and pricing.category, "" when absent.
   std::string conversation_id, pricing_category;
+  /// biz_opaque_callback_data as sent with the message ("" when absent); bubble_of() reads it.
+  std::string callback_data;
 };
 
 /// A change whose field is not "messages" (account_update, message_template_status_update...):
@@ -101,10 +103,17 @@ struct parse_result {
 [[nodiscard]] bool status_advances(std::string_view current, std::string_view next);
 
 /// Body for POST /{version}/{phone_number_id}/messages (text; preview_url false;
-/// "context":{"message_id":...} only when reply_to non-empty). Invalid UTF-8 in `body` is
-/// replaced by U+FFFD so Meta always receives valid JSON.
+/// "context":{"message_id":...} only when reply_to non-empty; "biz_opaque_callback_data" only
+/// when `callback` is non-empty: Meta echoes it in the message's status webhooks). Invalid
+/// UTF-8 in `body` is replaced by U+FFFD so Meta always receives valid JSON.
 [[nodiscard]] std::string build_text_message(std::string_view to, std::string_view body,
-                                             std::string_view reply_to = {});
+                                             std::string_view reply_to = {},
+                                             std::string_view callback = {});
+
+/// The callback data that names a stored bubble in its status webhooks ("pb:<id>"), and back
+/// (0 when `data` names none: another app's data, or none at all).
+[[nodiscard]] std::string bubble_key(int64_t message_id);
+[[nodiscard]] int64_t bubble_of(std::string_view data);
 /// Addition: body for marking an inbound message as read (same endpoint).
 [[nodiscard]] std::string build_mark_read(std::string_view message_id);
 

@@ -199,8 +199,23 @@ struct window {
 
 }  // namespace
 
+std::string bubble_key(int64_t message_id) {
+  return "pb:" + std::to_string(message_id);
+}
+
+int64_t bubble_of(std::string_view data) {
+  if (data.size() < 4 || data.size() > 22 || data.substr(0, 3) != "pb:") return 0;
+  int64_t id = 0;
+  for (char c : data.substr(3)) {
+    if (c < '0' || c > '9') return 0;
+    if (id > (INT64_MAX - (c - '0')) / 10) return 0;
+    id = id * 10 + (c - '0');
+  }
+  return id;
+}
+
 std::string build_text_message(std::string_view to, std::string_view body,
-                               std::string_view reply_to) {
+                               std::string_view reply_to, std::string_view callback) {
   common::json_writer w;
   w.begin_object().field("messaging_product", "whatsapp").field("recipient_type", "individual");
   w.field("to", valid_utf8(to)).field("type", "text");
@@ -209,6 +224,7 @@ std::string build_text_message(std::string_view to, std::string_view body,
   if (!reply_to.empty()) {
     w.key("context").begin_object().field("message_id", valid_utf8(reply_to)).end_object();
   }
+  if (!callback.empty()) w.field("biz_opaque_callback_data", valid_utf8(callback));
   w.end_object();
   return w.take();
 }

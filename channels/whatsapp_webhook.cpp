@@ -286,6 +286,7 @@ struct change_ctx {
   s.errors = parse_errors(st);
   s.conversation_id = str(get(st, "conversation"), "id");
   s.pricing_category = str(get(st, "pricing"), "category");
+  s.callback_data = str(st, "biz_opaque_callback_data");
   s.raw = raw_text(n);
   b.statuses.push_back(std::move(s));
   return {};

@@ -27,4 +27,14 @@ inline int64_t steady_ms() {
       .count();
 }
 
+/// This process's incarnation: microseconds since the Unix epoch when it was first asked for,
+/// fixed for the life of the process. Tells a node's current process from its previous ones
+/// (cluster membership) and marks the bubbles this process will send (their `sender`).
+inline int64_t process_incarnation() {
+  static const int64_t incarnation = std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
+  return incarnation;
+}
+
 }  // namespace parley::common

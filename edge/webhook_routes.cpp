@@ -52,7 +52,8 @@ persistence::ingest_request to_request(const persistence::channel_row& ch, std::
   }
   for (auto& s : batch.statuses)
     r.statuses.push_back(persistence::status_item{std::move(s.wamid), std::move(s.status),
-                                                  errors_json(s.errors), s.timestamp});
+                                                  errors_json(s.errors), s.timestamp,
+                                                  channels::whatsapp::bubble_of(s.callback_data)});
   return r;
 }
 

@@ -20,6 +20,9 @@ struct outbound_bubble {
   int32_t bubble = 0;    ///< index within its reply
   int32_t attempts = 0;
   int64_t received_ms = 0;  ///< when the answered message was acknowledged (0: unknown)
+  /// The process (its incarnation) that stored it and sends it; 0: released, anyone may. A
+  /// bubble of another process may have been accepted by the channel API already.
+  int64_t sender = 0;
 };
 
 }  // namespace parley::logic

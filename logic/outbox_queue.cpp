@@ -4,8 +4,15 @@
 
 namespace parley::logic {
 
-outbox_queue::outbox_queue(std::size_t max_in_flight, std::size_t finished_memory)
-    : max_in_flight_(max_in_flight), finished_(std::max<std::size_t>(finished_memory, 1), 0) {}
+outbox_queue::outbox_queue(std::size_t max_in_flight, std::size_t finished_memory,
+                           int64_t self_sender)
+    : max_in_flight_(max_in_flight),
+      finished_(std::max<std::size_t>(finished_memory, 1), 0),
+      self_sender_(self_sender) {}
+
+bool outbox_queue::uncertain(const outbound_bubble& b) const {
+  return self_sender_ != 0 && b.sender != 0 && b.sender != self_sender_;
+}
 
 bool outbox_queue::finished_lately(int64_t id) const {
   return std::find(finished_.begin(), finished_.end(), id) != finished_.end();
@@ -16,14 +23,19 @@ void outbox_queue::make_ready(const std::string& conv) {
   if (it != queues_.end() && !it->second.empty()) ready_.push(it->second.front().tenant_id, conv);
 }
 
-void outbox_queue::add(std::vector<outbound_bubble> batch, bool from_sweep) {
+void outbox_queue::add(std::vector<outbound_bubble> batch) {
   for (auto& m : batch) {
-    // A sweep reads 'pending' rows: one finished lately may only lack its committed mark.
-    if (from_sweep && finished_lately(m.id)) continue;
+    // Read as 'pending': one finished lately may only lack its committed mark.
+    if (finished_lately(m.id)) continue;
     if (!known_.insert(m.id).second) continue;  // queued already (recovery overlap)
     auto conv = m.conversation_id;
+    auto left = last_left_.find(conv);
+    if (left != last_left_.end() && left->second > m.id) ++overtaken_;
     auto& q = queues_[conv];
-    q.push_back(std::move(m));
+    // After the busy head (it is being sent), before the first newer bubble.
+    auto from = q.begin() + (busy_.count(conv) != 0 && !q.empty() ? 1 : 0);
+    auto at = std::find_if(from, q.end(), [&](const outbound_bubble& b) { return b.id > m.id; });
+    q.insert(at, std::move(m));
     if (q.size() == 1 && busy_.count(conv) == 0) make_ready(conv);
   }
 }
@@ -49,16 +61,32 @@ outbound_bubble* outbox_queue::head(const std::string& conv) {
 bool outbox_queue::finish(const std::string& conv, int64_t id) {
   auto* h = head(conv);
   if (h == nullptr || h->id != id || busy_.count(conv) == 0) return false;
+  --in_flight_;
+  leave(conv, id);
+  return true;
+}
+
+void outbox_queue::leave(const std::string& conv, int64_t id) {
   auto& q = queues_[conv];
   known_.erase(id);
   finished_[finished_next_++ % finished_.size()] = id;
+  auto& left = last_left_[conv];
+  left = std::max(left, id);
   q.pop_front();
   busy_.erase(conv);
-  --in_flight_;
-  if (q.empty())
+  if (q.empty()) {
     queues_.erase(conv);
-  else
+    // Kept while the conversation may still offer older bubbles; bounded like finished_.
+    if (last_left_.size() > finished_.size()) last_left_.clear();
+  } else {
     make_ready(conv);
+  }
+}
+
+bool outbox_queue::settle(const std::string& conv, int64_t id) {
+  auto* h = head(conv);
+  if (h == nullptr || h->id != id || busy_.count(conv) == 0) return false;
+  leave(conv, id);  // deferred: it held no slot
   return true;
 }
 

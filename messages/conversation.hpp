@@ -33,7 +33,7 @@ namespace parley::logic {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbound_bubble& x) {
   return f(caf::meta::type_name("parley::outbound_msg"), x.id, x.tenant_id, x.conversation_id,
-           x.channel_id, x.to, x.text, x.reply_to, x.bubble, x.attempts, x.received_ms);
+           x.channel_id, x.to, x.text, x.reply_to, x.bubble, x.attempts, x.received_ms, x.sender);
 }
 }  // namespace parley::logic
 

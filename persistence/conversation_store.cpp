@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "common/clock.hpp"
 #include "persistence/admin_store.hpp"
 #include "persistence/sql_text.hpp"
 #include "persistence/tenant_scope.hpp"
@@ -12,7 +13,7 @@ namespace {
 
 constexpr const char* outbound_columns = R"sql(
   m.id, m.tenant_id, m.conversation_id, c.channel_id, c.customer, m.text,
-  coalesce(m.reply_to, ''), m.bubble, m.attempts, 0::bigint
+  coalesce(m.reply_to, ''), m.bubble, m.attempts, 0::bigint, coalesce(m.sender, 0)
 )sql";
 // The acknowledgement time of the answered message (for the e2e latency) is not looked up here:
 // a correlated subquery on `messages` with a cast cannot be pushed below the row-level-security
@@ -35,6 +36,7 @@ outbound_item to_outbound(const pqxx::row& r) {
   o.bubble = r[7].as<int>();
   o.attempts = r[8].as<int>();
   o.received_ms = r[9].as<int64_t>();
+  o.sender = r[10].as<int64_t>();
   return o;
 }
 
@@ -158,9 +160,10 @@ std::vector<outbound_item> human_reply(pqxx::connection& c, const std::string& s
   for (std::size_t i = 0; i < bubbles.size(); ++i)
     tx.exec_params(
         "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
-        "idempotency_key, bubble, author) VALUES ($1, $2, 'out', 'text', $3, 'pending', $4, $5, "
-        "'human')",
-        tenant, conversation_id, bubbles[i], key, static_cast<int>(i));
+        "idempotency_key, bubble, author, sender) VALUES ($1, $2, 'out', 'text', $3, 'pending', "
+        "$4, $5, 'human', $6)",
+        tenant, conversation_id, bubbles[i], key, static_cast<int>(i),
+        common::process_incarnation());
   // A person answering keeps the bot away: the lockout is renewed from now.
   tx.exec_params(
       "UPDATE conversations c SET human_override_until = greatest(coalesce(human_override_until, "
@@ -178,6 +181,17 @@ std::vector<outbound_item> human_reply(pqxx::connection& c, const std::string& s
     out.push_back(to_outbound(r));
   tx.commit();
   return out;
+}
+
+bool claim_bubble(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
+                  int64_t previous, int64_t self) {
+  scoped_work tx{c, tenant_id};
+  auto r = tx.exec_params(
+      "UPDATE messages SET sender = $3 WHERE id = $1 AND direction = 'out' AND "
+      "status = 'pending' AND provider_id IS NULL AND coalesce(sender, 0) = $2 RETURNING id",
+      message_id, previous, self);
+  tx.commit();
+  return !r.empty();
 }
 
 std::vector<outbound_item> pending_outbox(pqxx::connection& c) {

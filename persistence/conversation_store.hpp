@@ -83,6 +83,12 @@ std::vector<outbound_item> human_reply(pqxx::connection& c, const std::string& s
                                        const std::vector<std::string>& bubbles,
                                        const std::string& actor);
 
+/// Makes a bubble stored by process `previous` this process's (`self`) to send: true when it
+/// was still pending, without a wamid (no status named it) and still `previous`'s. False: it
+/// was sent (its status came), cancelled, or claimed by another process meanwhile.
+bool claim_bubble(pqxx::connection& c, const std::string& tenant_id, int64_t message_id,
+                  int64_t previous, int64_t self);
+
 /// Every outbound bubble still pending, oldest first (recovery at start).
 std::vector<outbound_item> pending_outbox(pqxx::connection& c);
 /// The pending bubbles of one tenant, oldest first (a node taking the tenant over sends them).

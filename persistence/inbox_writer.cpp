@@ -71,6 +71,9 @@ SELECT id, tenant_id::text, provider_id FROM m
 
 // Statuses are kept as received and applied monotonically: a late 'delivered' never
 // overwrites 'read', and 'failed' is final. Rare next to messages: one statement each.
+// A status naming its bubble ($6, from biz_opaque_callback_data) also finds a bubble that has
+// no wamid yet: its sender died between the channel's acceptance and its "sent" mark, and this
+// is how the node that takes over learns that it was sent.
 constexpr const char* status_sql = R"sql(
 WITH s AS (
   INSERT INTO message_statuses (tenant_id, provider_id, status, provider_ts, errors)
@@ -78,14 +81,17 @@ WITH s AS (
   RETURNING provider_id)
 UPDATE messages m
    SET status = $3,
+       provider_id = coalesce(m.provider_id, $2),
+       sent_at = coalesce(m.sent_at, to_timestamp($4)),
        delivered_at = CASE WHEN $3 = 'delivered' THEN coalesce(m.delivered_at, to_timestamp($4))
                            ELSE m.delivered_at END,
        read_at = CASE WHEN $3 IN ('read', 'played') THEN coalesce(m.read_at, to_timestamp($4))
                       ELSE m.read_at END,
        failed_at = CASE WHEN $3 = 'failed' THEN to_timestamp($4) ELSE m.failed_at END,
        error = CASE WHEN $3 = 'failed' THEN NULLIF($5, '') ELSE m.error END
- WHERE m.direction = 'out' AND m.tenant_id = $1 AND m.provider_id = $2
-   AND m.status NOT IN ('failed', 'dead')
+ WHERE m.direction = 'out' AND m.tenant_id = $1
+   AND (m.provider_id = $2 OR (m.id = $6 AND m.provider_id IS NULL))
+   AND m.status NOT IN ('failed', 'dead', 'cancelled')
    AND parley_status_rank(m.status) < parley_status_rank($3)
 )sql";
 
@@ -237,7 +243,7 @@ std::vector<ingest_result> write_batch(pqxx::connection& c, const ingest_request
   for (std::size_t i = 0; i < n; ++i)
     for (const auto& s : reqs[i].statuses)
       tx.exec_prepared("ingest_status", reqs[i].tenant_id, s.wamid, s.status, s.provider_ts,
-                       s.errors);
+                       s.errors, s.bubble_id);
   tx.commit();
   for (auto& r : out) r.ok = true;
   return out;

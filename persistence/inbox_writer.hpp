@@ -34,6 +34,9 @@ struct status_item {
   std::string status;
   std::string errors;  ///< errors as text (JSON), may be empty
   int64_t provider_ts = 0;
+  /// The bubble the status names through its callback data (0: none): a bubble whose "sent"
+  /// mark was lost gets its wamid from it.
+  int64_t bubble_id = 0;
 };
 
 struct ingest_request {

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/clock.hpp"
 #include "persistence/group_commit.hpp"
 #include "persistence/sql_text.hpp"
 #include "persistence/statement.hpp"
@@ -40,15 +41,25 @@ RETURNING c.id::text, coalesce(c.human_override_until > now(), false), c.channel
           c.customer
 )sql";
 
-// An earlier attempt (before a crash) may have stored a bubble already: it is kept.
+// An earlier attempt (before a crash) may have stored a bubble already: it is kept. The
+// bubbles are this process's to send ($8, its incarnation). With them come the conversations'
+// older bubbles still pending (the statement's snapshot does not see the new rows): stranded
+// by a node that died or handed the tenant over, they must leave first (docs/delivery.md).
 constexpr const char* bubbles_sql = R"sql(
-INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, idempotency_key,
-                      bubble, reply_to, author)
-SELECT u.t, u.c, 'out', 'text', u.body, 'pending', u.k, u.b, NULLIF(u.r, ''), u.a
-  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
-       AS u(t, c, body, k, b, r, a)
-ON CONFLICT (tenant_id, idempotency_key, bubble) WHERE direction = 'out' DO NOTHING
-RETURNING id, tenant_id::text, idempotency_key, bubble
+WITH ins AS (
+  INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status,
+                        idempotency_key, bubble, reply_to, author, sender)
+  SELECT u.t, u.c, 'out', 'text', u.body, 'pending', u.k, u.b, NULLIF(u.r, ''), u.a, $8
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],
+                $7::text[]) AS u(t, c, body, k, b, r, a)
+  ON CONFLICT (tenant_id, idempotency_key, bubble) WHERE direction = 'out' DO NOTHING
+  RETURNING id, tenant_id, idempotency_key, bubble)
+SELECT id, tenant_id::text, idempotency_key, bubble, false, '', '', '', 0, 0::bigint FROM ins
+UNION ALL
+SELECT m.id, m.tenant_id::text, m.idempotency_key, m.bubble, true, m.conversation_id::text,
+       m.text, coalesce(m.reply_to, ''), m.attempts, coalesce(m.sender, 0)
+  FROM messages m
+ WHERE m.conversation_id = ANY($2::uuid[]) AND m.direction = 'out' AND m.status = 'pending'
 )sql";
 
 constexpr const char* processed_sql = R"sql(
@@ -198,9 +209,29 @@ std::unordered_map<std::string, conversation_row> lock_conversations(
   return convs;
 }
 
-using stored_bubbles = std::map<std::tuple<std::string, std::string, int>, int64_t>;
+struct stored_bubbles {
+  std::map<std::tuple<std::string, std::string, int>, int64_t> ids;  // (tenant, key, index)
+  // Older bubbles still pending, by conversation, oldest first.
+  std::unordered_map<std::string, std::vector<outbound_item>> older;
+};
 
-// 4. Bubbles, one statement for the batch: (tenant, idempotency key, index) -> id.
+// The conversation's older pending bubbles go out before the ones just stored.
+void add_older(const pqxx::row& r, stored_bubbles& stored) {
+  outbound_item o;
+  o.id = r[0].as<int64_t>();
+  o.tenant_id = str(r[1]);
+  o.bubble = r[3].as<int>();
+  o.conversation_id = str(r[5]);
+  o.text = str(r[6]);
+  o.reply_to = str(r[7]);
+  o.attempts = r[8].as<int>();
+  o.sender = r[9].as<int64_t>();
+  auto& list = stored.older[o.conversation_id];
+  list.push_back(std::move(o));
+}
+
+// 4. Bubbles, one statement for the batch: (tenant, idempotency key, index) -> id, and the
+// conversations' older pending ones.
 stored_bubbles insert_bubbles(reply_batch& b, const std::vector<std::size_t>& live,
                               const std::unordered_map<std::string, conversation_row>& convs) {
   std::vector<std::string> b_tenant, b_conv, b_text, b_key, b_reply, b_author;
@@ -226,8 +257,16 @@ stored_bubbles insert_bubbles(reply_batch& b, const std::vector<std::size_t>& li
   if (b_text.empty()) return stored;
   for (const auto& r :
        run(b.tx, b.prepared, bubbles, text_array(b_tenant), text_array(b_conv), text_array(b_text),
-           text_array(b_key), value_array(b_index), text_array(b_reply), text_array(b_author)))
-    stored[{r[1].c_str(), r[2].c_str(), r[3].as<int>()}] = r[0].as<int64_t>();
+           text_array(b_key), value_array(b_index), text_array(b_reply), text_array(b_author),
+           common::process_incarnation())) {
+    if (r[4].as<bool>())
+      add_older(r, stored);
+    else
+      stored.ids[{r[1].c_str(), r[2].c_str(), r[3].as<int>()}] = r[0].as<int64_t>();
+  }
+  for (auto& [conv, list] : stored.older)
+    std::sort(list.begin(), list.end(),
+              [](const outbound_item& x, const outbound_item& y) { return x.id < y.id; });
   return stored;
 }
 
@@ -258,9 +297,10 @@ void record_events(reply_batch& b, const std::vector<std::size_t>& live) {
       value_array(e_escalated));
 }
 
-// 6. What the outbox sends: the new bubbles; a key stored earlier gives back its pending ones.
+// 6. What the outbox sends: the new bubbles, after their conversation's older pending ones; a
+// key stored earlier gives back its pending ones.
 void collect_sends(reply_batch& b, std::unordered_map<std::string, conversation_row>& convs,
-                   const stored_bubbles& stored) {
+                   stored_bubbles& stored) {
   for (std::size_t i = 0; i < b.n; ++i) {
     const auto& p = b.plans[i];
     auto& o = b.out[i];
@@ -273,19 +313,27 @@ void collect_sends(reply_batch& b, std::unordered_map<std::string, conversation_
     const auto& conv = convs[p.conversation_id];
     bool all_new = true;
     std::vector<outbound_item> items;
+    if (auto older = stored.older.find(p.conversation_id); older != stored.older.end()) {
+      for (auto& o : older->second) {
+        o.channel_id = conv.channel_id;
+        o.to = conv.customer;
+        items.push_back(std::move(o));
+      }
+      stored.older.erase(older);  // once, with the first plan of the conversation
+    }
+    auto n_older = items.size();
     for (std::size_t k = 0; k < p.bubbles.size(); ++k) {
-      auto it = stored.find({p.tenant_id, p.idempotency_key, static_cast<int>(k)});
-      if (it == stored.end()) {
+      auto it = stored.ids.find({p.tenant_id, p.idempotency_key, static_cast<int>(k)});
+      if (it == stored.ids.end()) {
         all_new = false;
         break;
       }
       items.push_back(
           bubble_item(p, conv, it->second, static_cast<int>(k), p.bubbles[k], p.reply_to, 0));
     }
-    if (all_new)
-      o.to_send = std::move(items);
-    else
-      pending_of_key(b.tx, b.prepared, p, o);
+    if (!all_new) items.resize(n_older);
+    o.to_send = std::move(items);
+    if (!all_new) pending_of_key(b.tx, b.prepared, p, o);
   }
 }
 

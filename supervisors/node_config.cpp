@@ -193,6 +193,8 @@ node_config::node_config() {
       .add(outbox_retry_base, "retry-base", "first retry delay (doubles, with jitter)")
       .add(outbox_retry_max, "retry-max", "longest retry delay")
       .add(outbox_send_timeout, "send-timeout", "one call to the channel API")
+      .add(outbox_uncertain_wait, "uncertain-wait",
+           "how long a bubble another process may have sent waits for its status webhook")
       .add(outbox_verify_tls, "verify-tls", "verify the channel API's TLS certificate");
   opt_group{custom_options_, "cluster"}
       .add(cluster_heartbeat, "heartbeat-interval", "heartbeats between nodes")
@@ -318,6 +320,9 @@ std::string validate(node_config& cfg) {
   if (cfg.database_pool_size == 0) return "database.pool-size must be at least 1";
   if (cfg.http_threads < 1) return "http.threads must be at least 1";
   if (cfg.outbox_max_attempts < 1) return "outbox.max-attempts must be at least 1";
+  if (cfg.outbox_uncertain_wait <= cfg.outbox_send_timeout)
+    return "outbox.uncertain-wait must be longer than outbox.send-timeout (a send another "
+           "process started may still be answered until then)";
   return validate_cluster(cfg);
 }
 

@@ -58,6 +58,7 @@ class node_config : public caf::actor_system_config {
   caf::timespan outbox_retry_base = std::chrono::milliseconds{500};
   caf::timespan outbox_retry_max = std::chrono::seconds{30};
   caf::timespan outbox_send_timeout = std::chrono::seconds{10};
+  caf::timespan outbox_uncertain_wait = std::chrono::seconds{12};
   bool outbox_verify_tls = true;
   // [limits]
   std::size_t max_active_conversations = 100000;

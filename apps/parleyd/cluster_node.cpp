@@ -11,6 +11,7 @@
 #include "apps/parleyd/actor_bridge.hpp"
 #include "cluster/gateway.hpp"
 #include "cluster/lease_store.hpp"
+#include "common/clock.hpp"
 #include "common/log.hpp"
 #include "messages/cluster.hpp"
 #include "supervisors/node_config.hpp"
@@ -21,14 +22,6 @@ namespace {
 
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
-
-// Increases with every start of a node (the membership tells a restarted peer from its
-// previous process by it).
-uint64_t incarnation_now() {
-  return static_cast<uint64_t>(
-      duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 cluster::tls_settings tls_of(const node_config& cfg) {
   cluster::tls_settings tls;
@@ -96,7 +89,9 @@ std::string cluster_node::start(caf::actor_system& sys) {
   if (!enabled_) return {};
   cluster::gateway_settings gs;
   gs.self = cfg_.node;
-  gs.incarnation = incarnation_now();
+  // Increases with every start of a node: the membership tells a restarted peer from its
+  // previous process by it. The same value marks the bubbles this process sends.
+  gs.incarnation = static_cast<uint64_t>(common::process_incarnation());
   gs.host = cfg_.self().host;
   gs.cluster_port = cfg_.self().cluster_port;
   gs.http_port = cfg_.http_port;

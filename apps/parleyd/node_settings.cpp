@@ -58,6 +58,7 @@ actors::outbox_settings outbox_settings_from(const node_config& cfg) {
   s.retry_base = ms(cfg.outbox_retry_base);
   s.retry_max = ms(cfg.outbox_retry_max);
   s.send_timeout = ms(cfg.outbox_send_timeout);
+  s.uncertain_wait = ms(cfg.outbox_uncertain_wait);
   return s;
 }
 

@@ -3,12 +3,15 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <thread>
 
-#include "edge/http_server.hpp"
 #include "common/signature.hpp"
+#include "edge/http_server.hpp"
 
 namespace parley::test {
 
@@ -26,6 +29,11 @@ struct fake_graph_api::state {
   std::map<std::string, media_object> media;
   std::map<std::string, int> downloads;
   std::string base;
+  // Status webhooks to emit (emit_statuses).
+  std::function<void(const graph_call&)> post_status;
+  std::deque<graph_call> statuses;
+  std::condition_variable status_cv;
+  bool stopping = false;
 };
 
 namespace {
@@ -50,8 +58,8 @@ fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
   edge::http_server_settings s;
   s.port = 0;
   auto st = st_;
-  server_ =
-      std::make_unique<edge::http_server>(s, [st](edge::http_request&& req, edge::respond_fn respond) {
+  server_ = std::make_unique<edge::http_server>(
+      s, [st](edge::http_request&& req, edge::respond_fn respond) {
         if (req.method == "GET") return serve_get(*st, req, respond);
         graph_call c;
         c.path = req.path;
@@ -63,6 +71,7 @@ fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
           c.to = field(root, {"to"});
           c.text = field(root, {"text", "body"});
           c.context_id = field(root, {"context", "message_id"});
+          c.callback = field(root, {"biz_opaque_callback_data"});
         }
         edge::http_response res;
         {
@@ -85,6 +94,10 @@ fake_graph_api::fake_graph_api() : st_(std::make_shared<state>()) {
                        R"(","wa_id":")" + c.to + R"("}],"messages":[{"id":")" + c.wamid +
                        R"(","message_status":"accepted"}]})";
             st->ok.push_back(true);
+            if (st->post_status) {
+              st->statuses.push_back(c);
+              st->status_cv.notify_one();
+            }
           }
           st->calls.push_back(c);
         }
@@ -108,10 +121,10 @@ void serve_get(fake_graph_api::state& st, const edge::http_request& req,
   }
   auto size = it->second.announced >= 0 ? it->second.announced
                                         : static_cast<int64_t>(it->second.bytes.size());
-  respond(edge::json_ok(200, R"({"messaging_product":"whatsapp","url":")" + st.base + "/files/" + id +
-                               R"(","mime_type":")" + it->second.mime + R"(","sha256":")" +
-                               common::sha256_hex(it->second.bytes) + R"(","file_size":)" +
-                               std::to_string(size) + R"(,"id":")" + id + "\"}"));
+  respond(edge::json_ok(200, R"({"messaging_product":"whatsapp","url":")" + st.base + "/files/" +
+                                 id + R"(","mime_type":")" + it->second.mime + R"(","sha256":")" +
+                                 common::sha256_hex(it->second.bytes) + R"(","file_size":)" +
+                                 std::to_string(size) + R"(,"id":")" + id + "\"}"));
 }
 }  // namespace
 
@@ -129,6 +142,33 @@ int fake_graph_api::media_downloads(const std::string& media_id) const {
 
 fake_graph_api::~fake_graph_api() {
   server_->stop(std::chrono::milliseconds{1000});
+  {
+    std::lock_guard<std::mutex> guard{st_->mtx};
+    st_->stopping = true;
+  }
+  st_->status_cv.notify_all();
+  if (status_thread_.joinable()) status_thread_.join();
+}
+
+void fake_graph_api::emit_statuses(std::function<void(const graph_call&)> post) {
+  {
+    std::lock_guard<std::mutex> guard{st_->mtx};
+    st_->post_status = std::move(post);
+  }
+  if (status_thread_.joinable()) return;
+  status_thread_ = std::thread{[st = st_] {
+    std::unique_lock<std::mutex> lock{st->mtx};
+    for (;;) {
+      st->status_cv.wait(lock, [&] { return st->stopping || !st->statuses.empty(); });
+      if (st->stopping) return;
+      auto call = std::move(st->statuses.front());
+      st->statuses.pop_front();
+      auto post = st->post_status;
+      lock.unlock();
+      if (post) post(call);  // a failed post is lost, like a webhook Meta gives up on
+      lock.lock();
+    }
+  }};
 }
 
 std::string fake_graph_api::base_url() const {

@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace parley::edge {
@@ -23,6 +25,7 @@ struct graph_call {
   std::string text;        // text.body
   std::string context_id;  // context.message_id
   std::string wamid;       // what we answered
+  std::string callback;    // biz_opaque_callback_data
 };
 
 struct scripted_answer {
@@ -52,6 +55,9 @@ class fake_graph_api {
   void serve_media(const std::string& media_id, const std::string& mime, std::string bytes,
                    int64_t announced_size = -1);
   [[nodiscard]] int media_downloads(const std::string& media_id) const;
+  /// As Meta does: after each accepted message, `post` is called with it on a thread of the
+  /// fake's own (so a test can deliver its status webhook to a node), in acceptance order.
+  void emit_statuses(std::function<void(const graph_call&)> post);
 
   struct state;  // public so the request handler in the .cpp can name it
 
@@ -59,6 +65,7 @@ class fake_graph_api {
   std::shared_ptr<state> st_;
   std::unique_ptr<edge::http_server> server_;
   uint16_t port_ = 0;
+  std::thread status_thread_;
 };
 
 }  // namespace parley::test

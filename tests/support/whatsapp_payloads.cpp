@@ -85,6 +85,17 @@ std::string status_webhook(const std::string& phone_number_id, const std::string
   });
 }
 
+std::string status_webhook_with_callback(const std::string& phone_number_id,
+                                         const std::string& recipient, const std::string& wamid,
+                                         const std::string& status, const std::string& callback) {
+  return envelope(phone_number_id, [&](common::json_writer& w) {
+    w.key("statuses").begin_array().begin_object();
+    w.field("id", wamid).field("status", status).field("timestamp", now_s());
+    w.field("recipient_id", recipient).field("biz_opaque_callback_data", callback);
+    w.end_object();  // the envelope closes the array
+  });
+}
+
 std::string json_string(const std::string& json, const std::string& key) {
   simdjson::dom::parser p;
   simdjson::dom::element root;

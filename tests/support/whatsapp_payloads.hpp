@@ -24,6 +24,10 @@ std::string media_webhook(const std::string& phone_number_id, const std::string&
                           const std::string& sha256_b64, const std::string& caption = {},
                           const std::string& filename = {});
 /// One notification with statuses for outgoing messages.
+/// One status that echoes the callback data its message was sent with (as Meta does).
+std::string status_webhook_with_callback(const std::string& phone_number_id,
+                                         const std::string& recipient, const std::string& wamid,
+                                         const std::string& status, const std::string& callback);
 std::string status_webhook(const std::string& phone_number_id, const std::string& recipient,
                            const std::vector<std::pair<std::string, std::string>>& wamid_status);
 

@@ -52,6 +52,23 @@ class cluster_nodes : public ::testing::Test {
       cluster_.push_back(free_port());
     }
     nodes_.resize(3);
+    // Meta tells the business what became of each message: a status webhook, to whichever node
+    // answers, naming the bubble it was sent for. A node that takes a dead node's tenants
+    // learns from it which of its pending bubbles were sent already.
+    graph_.emit_statuses([this](const graph_call& call) {
+      auto phone = call.path.substr(0, call.path.rfind('/'));
+      phone = phone.substr(phone.rfind('/') + 1);
+      demo_tenant t;
+      {
+        std::lock_guard<std::mutex> guard{known_mtx_};
+        auto it = known_.find(phone);
+        if (it == known_.end()) return;
+        t = it->second;
+      }
+      auto body = status_webhook_with_callback(phone, call.to, call.wamid, "sent", call.callback);
+      for (int i = 0; i < 3; ++i)
+        if (post_webhook(http_[i], t, body).status == 200) return;
+    });
   }
 
   void TearDown() override {
@@ -79,7 +96,8 @@ class cluster_nodes : public ::testing::Test {
                                            {"PARLEY_BUFFER_WINDOW_MS", "0"}};
     nodes_[i] = std::make_unique<parleyd>(
         db_->url(), env,
-        std::vector<std::string>{"--outbox.retry-base=20ms", "--parley.fault-injection"});
+        std::vector<std::string>{"--outbox.retry-base=20ms", "--outbox.send-timeout=2s",
+                                 "--outbox.uncertain-wait=3s", "--parley.fault-injection"});
     if (wait && !nodes_[i]->wait_ready(60s))
       throw std::runtime_error(names[i] + " did not start:\n" + nodes_[i]->log());
   }
@@ -96,6 +114,8 @@ class cluster_nodes : public ::testing::Test {
     std::vector<demo_tenant> out;
     for (int i = 0; i < n; ++i)
       out.push_back(make_tenant(http_[i % 3], graph_.base_url(), std::to_string(106540352200 + i)));
+    std::lock_guard<std::mutex> guard{known_mtx_};
+    for (const auto& t : out) known_[t.phone_number_id] = t;
     return out;
   }
 
@@ -171,12 +191,15 @@ class cluster_nodes : public ::testing::Test {
     EXPECT_EQ(std::to_string(replies), turns);
   }
 
-  fake_graph_api graph_;
   std::unique_ptr<scratch_database> db_;
   std::vector<int> http_;
   std::vector<int> cluster_;
   std::vector<std::unique_ptr<parleyd>> nodes_;
   std::string config_;
+  std::mutex known_mtx_;
+  std::map<std::string, demo_tenant> known_;  // by phone number id, for the status webhooks
+  // Last: destroyed first, so its status thread stops before what it reads goes.
+  fake_graph_api graph_;
 };
 
 TEST_F(cluster_nodes, tenants_spread_over_all_nodes_and_every_node_agrees_on_owners) {

@@ -1,5 +1,5 @@
-// Tests for channels/whatsapp: webhook parsing with Meta's real payload shapes, status ordering, send
-// bodies and responses, failure classification and bubble splitting.
+// Tests for channels/whatsapp: webhook parsing with Meta's real payload shapes, status ordering,
+// send bodies and responses, failure classification and bubble splitting.
 #include "channels/whatsapp.hpp"
 
 #include <gtest/gtest.h>
@@ -652,6 +652,27 @@ TEST(whatsapp_send, text_message_body) {
             R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234",)"
             R"("type":"text","text":{"body":"Yes","preview_url":false},)"
             R"("context":{"message_id":"wamid.ABC="}})");
+}
+
+TEST(whatsapp_send, a_bubble_key_rides_as_callback_data_and_reads_back) {
+  EXPECT_EQ(build_text_message("16505551234", "Yes", "", bubble_key(42)),
+            R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234",)"
+            R"("type":"text","text":{"body":"Yes","preview_url":false},)"
+            R"("biz_opaque_callback_data":"pb:42"})");
+  EXPECT_EQ(bubble_of(bubble_key(9007199254740993)), 9007199254740993);
+  for (std::string_view other :
+       {"", "pb:", "pb:12a", "pb:-3", "xx:12", "pb:99999999999999999999", "campaign-7", "pb:1 "})
+    EXPECT_EQ(bubble_of(other), 0) << other;
+}
+
+TEST(whatsapp_webhook, a_status_carries_the_callback_data_its_message_was_sent_with) {
+  auto r = parse_webhook(
+      with_statuses(R"({"id":"wamid.S1","status":"sent","timestamp":"1","recipient_id":"1",)"
+                    R"("biz_opaque_callback_data":"pb:77"})"));
+  ASSERT_EQ(r.error, parse_errc::ok) << r.message;
+  ASSERT_EQ(r.batch.statuses.size(), 1u);
+  EXPECT_EQ(r.batch.statuses[0].callback_data, "pb:77");
+  EXPECT_EQ(bubble_of(r.batch.statuses[0].callback_data), 77);
 }
 
 TEST(whatsapp_send, text_message_escapes_and_round_trips) {

@@ -150,6 +150,16 @@ TEST(node_config, errors_are_clear) {
     node_config cfg;
     EXPECT_NE(load(cfg, {"--no-such-option=1"}, {}), "");
   }
+  {
+    // A send another process started may be answered until its timeout: wait longer than that.
+    node_config cfg;
+    EXPECT_NE(load(cfg, {"--outbox.send-timeout=5s", "--outbox.uncertain-wait=5s"}, key)
+                  .find("outbox.uncertain-wait must be longer than outbox.send-timeout"),
+              std::string::npos);
+    node_config ok;
+    EXPECT_EQ(load(ok, {"--outbox.send-timeout=2s", "--outbox.uncertain-wait=3s"}, key), "");
+    EXPECT_EQ(ok.outbox_uncertain_wait, std::chrono::seconds{3});
+  }
 }
 
 TEST(node_config, the_shipped_cluster_conf_loads) {

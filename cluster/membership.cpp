@@ -5,20 +5,6 @@
 
 namespace parley::cluster {
 
-std::string to_string(node_state s) {
-  switch (s) {
-    case node_state::joining:
-      return "joining";
-    case node_state::up:
-      return "up";
-    case node_state::suspect:
-      return "suspect";
-    case node_state::down:
-      return "down";
-  }
-  return "unknown";
-}
-
 std::vector<std::string> nodes_up(const cluster_view& v) {
   std::vector<std::string> out;
   for (const auto& n : v.nodes)

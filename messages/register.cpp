@@ -6,8 +6,26 @@
 #include "messages/conversation.hpp"
 #include "messages/escalation.hpp"
 #include "messages/introspection.hpp"
-#include "messages/support.hpp"
 #include "messages/media.hpp"
+#include "messages/support.hpp"
+
+namespace parley::cluster {
+
+std::string to_string(node_state s) {
+  switch (s) {
+    case node_state::joining:
+      return "joining";
+    case node_state::up:
+      return "up";
+    case node_state::suspect:
+      return "suspect";
+    case node_state::down:
+      return "down";
+  }
+  return "unknown";
+}
+
+}  // namespace parley::cluster
 
 namespace parley {
 

@@ -15,7 +15,9 @@ bool outbox_queue::uncertain(const outbound_bubble& b) const {
 }
 
 bool outbox_queue::finished_lately(int64_t id) const {
-  return std::find(finished_.begin(), finished_.end(), id) != finished_.end();
+  // Checked on every add: a new bubble's id is above every finished one, so no scan for it.
+  return id <= max_finished_ &&
+         std::find(finished_.begin(), finished_.end(), id) != finished_.end();
 }
 
 void outbox_queue::make_ready(const std::string& conv) {
@@ -70,6 +72,7 @@ void outbox_queue::leave(const std::string& conv, int64_t id) {
   auto& q = queues_[conv];
   known_.erase(id);
   finished_[finished_next_++ % finished_.size()] = id;
+  max_finished_ = std::max(max_finished_, id);
   auto& left = last_left_[conv];
   left = std::max(left, id);
   q.pop_front();

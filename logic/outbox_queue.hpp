@@ -87,6 +87,7 @@ class outbox_queue {
   // A ring allocated once: per-bubble nodes would pin heap pages that malloc_trim must give
   // back after a mass passivation.
   std::vector<int64_t> finished_;
+  int64_t max_finished_ = 0;
   std::size_t finished_next_ = 0;
   fair_queue<std::string, std::string> ready_;  // conversations, by tenant
   std::size_t in_flight_ = 0;

@@ -55,6 +55,10 @@ struct reply_plan {
   /// lease_epoch) holds a live lease on the tenant, checked inside the transaction.
   std::string lease_node;
   int64_t lease_epoch = 0;
+  /// Also bring the conversation's pending bubbles another process stored (stranded by a node
+  /// that died or handed the tenant over), to be sent first. Set on the first reply a
+  /// conversation actor stores: only a new actor can find any (docs/delivery.md).
+  bool find_stranded = false;
 };
 
 struct reply_outcome {

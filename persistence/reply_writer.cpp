@@ -42,24 +42,27 @@ RETURNING c.id::text, coalesce(c.human_override_until > now(), false), c.channel
 )sql";
 
 // An earlier attempt (before a crash) may have stored a bubble already: it is kept. The
-// bubbles are this process's to send ($8, its incarnation). With them come the conversations'
-// older bubbles still pending (the statement's snapshot does not see the new rows): stranded
-// by a node that died or handed the tenant over, they must leave first (docs/delivery.md).
+// bubbles are this process's to send ($8, its incarnation).
 constexpr const char* bubbles_sql = R"sql(
-WITH ins AS (
-  INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status,
-                        idempotency_key, bubble, reply_to, author, sender)
-  SELECT u.t, u.c, 'out', 'text', u.body, 'pending', u.k, u.b, NULLIF(u.r, ''), u.a, $8
-    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[],
-                $7::text[]) AS u(t, c, body, k, b, r, a)
-  ON CONFLICT (tenant_id, idempotency_key, bubble) WHERE direction = 'out' DO NOTHING
-  RETURNING id, tenant_id, idempotency_key, bubble)
-SELECT id, tenant_id::text, idempotency_key, bubble, false, '', '', '', 0, 0::bigint FROM ins
-UNION ALL
+INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, idempotency_key,
+                      bubble, reply_to, author, sender)
+SELECT u.t, u.c, 'out', 'text', u.body, 'pending', u.k, u.b, NULLIF(u.r, ''), u.a, $8
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+       AS u(t, c, body, k, b, r, a)
+ON CONFLICT (tenant_id, idempotency_key, bubble) WHERE direction = 'out' DO NOTHING
+RETURNING id, tenant_id::text, idempotency_key, bubble
+)sql";
+
+// The conversations' older bubbles still pending that another process stored: stranded by a
+// node that died or handed the tenant over, they must leave before the new ones
+// (docs/delivery.md). This process's own are in its outbox already. Asked only for a
+// conversation actor's first reply (a new actor is the only one that can find any): rare.
+constexpr const char* stranded_sql = R"sql(
 SELECT m.id, m.tenant_id::text, m.idempotency_key, m.bubble, true, m.conversation_id::text,
        m.text, coalesce(m.reply_to, ''), m.attempts, coalesce(m.sender, 0)
   FROM messages m
- WHERE m.conversation_id = ANY($2::uuid[]) AND m.direction = 'out' AND m.status = 'pending'
+ WHERE m.conversation_id = ANY($1::uuid[]) AND m.direction = 'out' AND m.status = 'pending'
+   AND m.sender IS DISTINCT FROM $2
 )sql";
 
 constexpr const char* processed_sql = R"sql(
@@ -96,6 +99,7 @@ constexpr statement fence{"reply_fence", fence_sql};
 constexpr statement claim{"reply_claim", claim_sql};
 constexpr statement turns{"reply_turns", turns_sql};
 constexpr statement bubbles{"reply_bubbles", bubbles_sql};
+constexpr statement stranded_of{"reply_stranded", stranded_sql};
 constexpr statement processed{"reply_processed", processed_sql};
 constexpr statement escalate{"reply_escalate", escalate_sql};
 constexpr statement of_key{"reply_of_key", of_key_sql};
@@ -134,7 +138,8 @@ void pending_of_key(pqxx::work& tx, bool prepared, const reply_plan& p, reply_ou
 }  // namespace
 
 void prepare_reply_statements(pqxx::connection& c) {
-  for (const auto* s : {&fence, &claim, &turns, &bubbles, &processed, &escalate, &of_key})
+  for (const auto* s :
+       {&fence, &claim, &turns, &bubbles, &stranded_of, &processed, &escalate, &of_key})
     c.prepare(s->name, s->sql);
 }
 
@@ -234,7 +239,7 @@ void add_older(const pqxx::row& r, stored_bubbles& stored) {
 // conversations' older pending ones.
 stored_bubbles insert_bubbles(reply_batch& b, const std::vector<std::size_t>& live,
                               const std::unordered_map<std::string, conversation_row>& convs) {
-  std::vector<std::string> b_tenant, b_conv, b_text, b_key, b_reply, b_author;
+  std::vector<std::string> b_tenant, b_conv, b_text, b_key, b_reply, b_author, stranded;
   std::vector<int> b_index;
   for (auto i : live) {
     const auto& p = b.plans[i];
@@ -243,6 +248,7 @@ stored_bubbles insert_bubbles(reply_batch& b, const std::vector<std::size_t>& li
     b.out[i].locked = it == convs.end() || it->second.locked;
     b.out[i].escalated = p.escalate && !b.out[i].locked;
     if (b.out[i].locked) continue;
+    if (p.find_stranded) stranded.push_back(p.conversation_id);
     for (std::size_t k = 0; k < p.bubbles.size(); ++k) {
       b_tenant.push_back(p.tenant_id);
       b_conv.push_back(p.conversation_id);
@@ -258,12 +264,13 @@ stored_bubbles insert_bubbles(reply_batch& b, const std::vector<std::size_t>& li
   for (const auto& r :
        run(b.tx, b.prepared, bubbles, text_array(b_tenant), text_array(b_conv), text_array(b_text),
            text_array(b_key), value_array(b_index), text_array(b_reply), text_array(b_author),
-           common::process_incarnation())) {
-    if (r[4].as<bool>())
+           common::process_incarnation()))
+    stored.ids[{r[1].c_str(), r[2].c_str(), r[3].as<int>()}] = r[0].as<int64_t>();
+  // Read after the insert: the transaction's own new rows are this process's, filtered out.
+  if (!stranded.empty())
+    for (const auto& r :
+         run(b.tx, b.prepared, stranded_of, text_array(stranded), common::process_incarnation()))
       add_older(r, stored);
-    else
-      stored.ids[{r[1].c_str(), r[2].c_str(), r[3].as<int>()}] = r[0].as<int64_t>();
-  }
   for (auto& [conv, list] : stored.older)
     std::sort(list.begin(), list.end(),
               [](const outbound_item& x, const outbound_item& y) { return x.id < y.id; });

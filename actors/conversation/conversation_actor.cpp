@@ -53,7 +53,8 @@ struct conversation_state {
   std::string customer;
   escalation_verdict pending_verdict;            // of the turn being stored
   std::unordered_map<int64_t, media_job> media;  // media messages not yet answered, by inbox id
-  int64_t turn_acked_ms = 0;  // when the current turn's last message was acknowledged (e2e)
+  int64_t turn_acked_ms = 0;      // when the current turn's last message was acknowledged (e2e)
+  bool stranded_checked = false;  // a reply stored: older bubbles of other processes were found
 };
 
 // The public protocol plus what the conversation tells itself: its state loaded, a turn stored
@@ -77,6 +78,7 @@ void maybe_quit(self_ptr self) {
 }
 
 void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
+  plan.find_stranded = !self->state.stranded_checked;
   auto me = caf::actor_cast<conversation_impl>(self);
   auto deliver = [me](persistence::reply_outcome outcome) {
     if (!outcome.error.empty()) return caf::anon_send(me, failed_atom::value, outcome.error);
@@ -288,6 +290,7 @@ conversation_impl::behavior_type behavior_of(self_ptr self, const ctx& c) {
         act(self, c, self->state.logic->on_timer(token, common::unix_ms()));
       },
       [self, &c](stored_atom, const outcome_ptr& outcome) {
+        self->state.stranded_checked = true;
         if (outcome->fenced) {
           // This node lost the tenant's lease: the new holder answers from the inbox.
           common::log::get("actors")->warn("conversation {}: lease epoch {} is gone, stopping",

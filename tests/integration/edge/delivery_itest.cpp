@@ -33,8 +33,11 @@ class delivery : public ::testing::Test {
   }
   void restart() {
     node_.reset();
-    node_ = std::make_unique<parleyd>(
-        db_->url(), std::map<std::string, std::string>{{"PARLEY_BUFFER_WINDOW_MS", "0"}}, args());
+    // Conversations passivate soon after their answer: the next message meets a new actor, as
+    // on a node that has just taken the tenant over.
+    std::map<std::string, std::string> env{{"PARLEY_BUFFER_WINDOW_MS", "0"},
+                                           {"PARLEY_CONVERSATION_IDLE_MS", "300"}};
+    node_ = std::make_unique<parleyd>(db_->url(), env, args());
     if (!node_->wait_ready()) throw std::runtime_error("parleyd did not start:\n" + node_->log());
   }
   http_reply say(const std::string& wamid, const std::string& text) {
@@ -42,17 +45,20 @@ class delivery : public ::testing::Test {
                         text_webhook(tenant_.phone_number_id, {{customer, wamid, text}}));
   }
   // A conversation with one answered message, and the id of a pending bubble left in it as a
-  // process that died (or handed the tenant over) after storing it would leave it.
+  // process that died (or handed the tenant over) after storing it would leave it. Returns once
+  // the conversation's actor is gone (passivated).
   int64_t leave_a_bubble(const std::string& text, int64_t sender) {
     EXPECT_EQ(say("wamid.D1", "hola").status, 200);
     EXPECT_TRUE(graph_.wait_accepted(1));
     auto conv = db_->scalar("SELECT id FROM conversations LIMIT 1");
-    return std::stoll(db_->scalar(
+    auto id = std::stoll(db_->scalar(
         "INSERT INTO messages (tenant_id, conversation_id, direction, type, text, status, "
         "idempotency_key, bubble, reply_to, sender) SELECT tenant_id, id, 'out', 'text', '" +
         text + "', 'pending', 'stranded', 0, 'wamid.D0', " +
         (sender == 0 ? std::string{"NULL"} : std::to_string(sender)) +
         " FROM conversations WHERE id = '" + conv + "' RETURNING id"));
+    std::this_thread::sleep_for(1500ms);  // idle 300 ms, checked about every 300 ms
+    return id;
   }
   std::size_t sends_of(const std::string& text) {
     std::size_t n = 0;
@@ -107,8 +113,8 @@ TEST_F(delivery, a_bubble_another_process_left_unsent_is_sent_once_after_the_wai
 TEST_F(delivery, an_older_pending_bubble_leaves_before_the_answer_to_a_newer_message) {
   start();
   leave_a_bubble("the older answer", dead_process);
-  // No restart: this node learns of the stranded bubble when it stores its next answer in the
-  // conversation, and that answer waits behind it.
+  // No restart: this node learns of the stranded bubble when a new actor of the conversation
+  // stores its first answer, and that answer waits behind it.
   ASSERT_EQ(say("wamid.D2", "¿Qué medios de pago aceptan?").status, 200);
   ASSERT_TRUE(graph_.wait_accepted(3, 10s)) << node_->log();
   auto calls = graph_.accepted();

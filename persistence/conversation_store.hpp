@@ -57,7 +57,8 @@ struct reply_plan {
   int64_t lease_epoch = 0;
   /// Also bring the conversation's pending bubbles another process stored (stranded by a node
   /// that died or handed the tenant over), to be sent first. Set on the first reply a
-  /// conversation actor stores: only a new actor can find any (docs/delivery.md).
+  /// conversation actor of a clustered node stores: only a new actor can find any
+  /// (docs/delivery.md).
   bool find_stranded = false;
 };
 

@@ -78,7 +78,9 @@ void maybe_quit(self_ptr self) {
 }
 
 void store(self_ptr self, const ctx& c, persistence::reply_plan plan) {
-  plan.find_stranded = !self->state.stranded_checked;
+  // Only a node that took the tenant over can meet bubbles another process left in the
+  // conversation; a single node sends a previous process's at start, before any new answer.
+  plan.find_stranded = !self->state.stranded_checked && c.svc.lease_epoch > 0;
   auto me = caf::actor_cast<conversation_impl>(self);
   auto deliver = [me](persistence::reply_outcome outcome) {
     if (!outcome.error.empty()) return caf::anon_send(me, failed_atom::value, outcome.error);

@@ -151,8 +151,10 @@ void recover(persistence::db_pool& pool, actor_bridge& bridge, spdlog::logger& l
     auto outbound = persistence::pending_outbox(c);
     auto unanswered = inbound.size();
     auto unsent = outbound.size();
-    bridge.dispatch(std::move(inbound), 0);
+    // The unsent bubbles reach the outbox first, so the answers to the replayed messages
+    // queue behind them (docs/delivery.md).
     if (unsent > 0) bridge.send_outbound(std::move(outbound));
+    bridge.dispatch(std::move(inbound), 0);
     if (unanswered > 0 || unsent > 0)
       log.info("recovery: {} unanswered messages, {} unsent bubbles", unanswered, unsent);
   };

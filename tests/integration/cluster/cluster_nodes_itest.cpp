@@ -334,7 +334,12 @@ TEST_F(cluster_nodes, kill_9_of_an_owner_under_a_stream_then_its_restart_lose_no
   }};
   stream_for(3000ms);
   lease_watch.join();
-  EXPECT_GE(rebalanced, 0) << "the tenants did not move back";
+  EXPECT_GE(rebalanced, 0) << "the tenants did not move back: "
+                           << db_->scalar(
+                                  "SELECT string_agg(node || ':' || epoch || ':' || "
+                                  "(expires_at > now())::text, ' ') FROM tenant_leases")
+                           << "\n"
+                           << nodes_[victim]->log();
   std::printf("[figure] rebalance after restart: every lease back after %.2f s\n",
               rebalanced.load());
   stream_for(1000ms);

@@ -113,8 +113,7 @@ TEST_F(delivery, a_bubble_another_process_left_unsent_is_sent_once_after_the_wai
 TEST_F(delivery, an_older_pending_bubble_leaves_before_the_answer_to_a_newer_message) {
   start();
   leave_a_bubble("the older answer", dead_process);
-  // No restart: this node learns of the stranded bubble when a new actor of the conversation
-  // stores its first answer, and that answer waits behind it.
+  restart();  // it waits for a status naming it; the new answer queues behind it
   ASSERT_EQ(say("wamid.D2", "¿Qué medios de pago aceptan?").status, 200);
   ASSERT_TRUE(graph_.wait_accepted(3, 10s)) << node_->log();
   auto calls = graph_.accepted();
@@ -127,6 +126,7 @@ TEST_F(delivery, an_older_pending_bubble_leaves_before_the_answer_to_a_newer_mes
 TEST_F(delivery, a_released_bubble_leaves_at_once_and_still_before_the_newer_answer) {
   start();
   leave_a_bubble("released by its sender", 0);
+  restart();
   auto asked = std::chrono::steady_clock::now();
   ASSERT_EQ(say("wamid.D2", "gracias").status, 200);
   ASSERT_TRUE(graph_.wait_accepted(3, 10s)) << node_->log();

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include "bench/parley_bench/ledger.hpp"
+#include "bench/parley_bench/status_sender.hpp"
 #include "edge/http_server.hpp"
 
 namespace parley::bench {
@@ -63,6 +64,12 @@ fake_graph::fake_graph(int threads) {
         body += R"("}],"messages":[{"id":")";
         body += wamid;
         body += R"(","message_status":"accepted"}]})";
+        if (auto* statuses = statuses_.load()) {
+          auto phone = std::string_view{req.path}.substr(0, req.path.size() - 9);  // "/messages"
+          phone = phone.substr(phone.rfind('/') + 1);
+          statuses->accepted(std::string{phone}, std::string{to}, wamid,
+                             std::string{string_at(root, {"biz_opaque_callback_data"})});
+        }
         respond(edge::json_ok(200, std::move(body)));
       });
   port_ = server_->bind();

@@ -17,6 +17,7 @@ class http_server;
 namespace parley::bench {
 
 class message_ledger;
+class status_sender;
 
 struct graph_counters {
   uint64_t calls = 0;         ///< every request received
@@ -35,6 +36,9 @@ class fake_graph {
   [[nodiscard]] std::string base_url() const;
   /// Replies from now on are reported to `ledger` (nullptr: counted only).
   void attach(message_ledger* ledger) { ledger_.store(ledger); }
+  /// From now on every accepted send is reported to `statuses` (a "sent" status webhook, as
+  /// Meta sends); nullptr: none. `statuses` must outlive this fake.
+  void send_statuses(status_sender* statuses) { statuses_.store(statuses); }
   [[nodiscard]] graph_counters counters() const;
   /// Requests received so far, for "has the node gone quiet" checks.
   [[nodiscard]] uint64_t calls() const { return calls_.load(std::memory_order_relaxed); }
@@ -42,6 +46,7 @@ class fake_graph {
 
  private:
   std::atomic<message_ledger*> ledger_{nullptr};
+  std::atomic<status_sender*> statuses_{nullptr};
   std::atomic<uint64_t> calls_{0}, sends_{0}, no_context_{0}, bad_{0}, next_id_{0};
   std::unique_ptr<edge::http_server> server_;
   uint16_t port_ = 0;

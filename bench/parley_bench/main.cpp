@@ -15,6 +15,7 @@
 #include "bench/parley_bench/admin_setup.hpp"
 #include "bench/parley_bench/db_probe.hpp"
 #include "bench/parley_bench/fake_graph.hpp"
+#include "bench/parley_bench/status_sender.hpp"
 #include "bench/parley_bench/ledger.hpp"
 #include "bench/parley_bench/options.hpp"
 #include "bench/parley_bench/report.hpp"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   // The ledgers outlive the fake Graph API, whose threads report to them.
   message_ledger parley_ledger{tag};
   message_ledger baseline_ledger{tag ^ 0x5A5A5A5Au};
+  std::optional<status_sender> statuses;  // outlives the fake Graph API that reports to it
   fake_graph graph{o.graph_threads};
   std::vector<tenant_channel> tenants;
   try {
@@ -73,6 +75,12 @@ int main(int argc, char** argv) {
   std::optional<run_result> baseline;
   if (o.baseline) baseline = run_baseline(o, tenants, baseline_ledger);
   graph.attach(&parley_ledger);
+  if (o.statuses) {
+    std::vector<std::string> urls;
+    for (const auto& t : o.targets) urls.push_back(t.url);
+    statuses.emplace(std::move(urls), tenants);
+    graph.send_statuses(&*statuses);
+  }
   std::vector<run_result> runs;
   run_request parley_run{"parley", o.targets, &tenants, true, o.targets.front().url, o.admin_token};
   std::optional<db_probe> probe;
@@ -84,6 +92,9 @@ int main(int argc, char** argv) {
   if (probe) runs.back().db = probe->finish();
   if (baseline) runs.push_back(std::move(*baseline));
   graph.stop();
+  if (statuses && !o.quiet)
+    std::cerr << "parley-bench: status webhooks posted " << statuses->posted() << ", lost "
+              << statuses->lost() << "\n";
 
   auto json = report_json(o, runs);
   if (o.report_file.empty()) {

@@ -123,6 +123,9 @@ void add_traffic_shape_options(CLI::App& app, bench_options& o, scenario_default
 }
 
 void add_measurement_options(CLI::App& app, bench_options& o, scenario_defaulted_options& given) {
+  app.add_flag("--statuses", o.statuses,
+               "after each accepted send, post a signed 'sent' status webhook (with the send's "
+               "biz_opaque_callback_data) to the first target that takes it, as Meta does");
   app.add_flag("--baseline", o.baseline,
                "also run the same load against the built-in baseline server (HTTP + HMAC + "
                "parse, no database, no actors) and report parley/baseline");

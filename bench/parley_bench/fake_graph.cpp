@@ -33,8 +33,8 @@ fake_graph::fake_graph(int threads) {
   s.port = 0;
   s.threads = threads;
   s.idle_timeout = std::chrono::minutes{10};  // the node's client keeps its connections pooled
-  server_ =
-      std::make_unique<edge::http_server>(s, [this](edge::http_request&& req, edge::respond_fn respond) {
+  server_ = std::make_unique<edge::http_server>(
+      s, [this](edge::http_request&& req, edge::respond_fn respond) {
         auto arrived = std::chrono::steady_clock::now();
         calls_.fetch_add(1, std::memory_order_relaxed);
         thread_local simdjson::dom::parser parser;

@@ -15,11 +15,11 @@
 #include "bench/parley_bench/admin_setup.hpp"
 #include "bench/parley_bench/db_probe.hpp"
 #include "bench/parley_bench/fake_graph.hpp"
-#include "bench/parley_bench/status_sender.hpp"
 #include "bench/parley_bench/ledger.hpp"
 #include "bench/parley_bench/options.hpp"
 #include "bench/parley_bench/report.hpp"
 #include "bench/parley_bench/run.hpp"
+#include "bench/parley_bench/status_sender.hpp"
 
 using namespace parley::bench;
 

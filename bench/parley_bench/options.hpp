@@ -33,7 +33,7 @@ struct bench_options {
   double hot_tenant_share = 0;  ///< share of traffic on tenant 0 (0 = uniform)
   int burst_size = 1;           ///< consecutive messages from one customer
   bool baseline = false;
-  bool statuses = false;  ///< the fake Graph API sends a "sent" status webhook per send
+  bool statuses = false;     ///< the fake Graph API sends a "sent" status webhook per send
   int baseline_threads = 1;  ///< like parleyd's default [http] threads
   std::string report_file;   ///< empty: stdout
   double drain_timeout_s = 10;

@@ -44,7 +44,8 @@ void status_sender::accepted(const std::string& phone_number_id, const std::stri
                              const std::string& wamid, const std::string& callback) {
   auto it = by_phone_.find(phone_number_id);
   if (it == by_phone_.end() || targets_.empty()) return;
-  auto body = std::make_shared<const std::string>(status_body(phone_number_id, to, wamid, callback));
+  auto body =
+      std::make_shared<const std::string>(status_body(phone_number_id, to, wamid, callback));
   post(body, common::sign_body(it->second.app_secret, *body), it->second.webhook_path, 0);
 }
 

@@ -28,8 +28,8 @@ class status_sender {
   status_sender(const status_sender&) = delete;
   status_sender& operator=(const status_sender&) = delete;
 
-  void accepted(const std::string& phone_number_id, const std::string& to,
-                const std::string& wamid, const std::string& callback);
+  void accepted(const std::string& phone_number_id, const std::string& to, const std::string& wamid,
+                const std::string& callback);
   [[nodiscard]] uint64_t posted() const { return posted_.load(); }
   [[nodiscard]] uint64_t lost() const { return lost_.load(); }
 
@@ -39,8 +39,9 @@ class status_sender {
 
   std::vector<std::string> targets_;
   std::unordered_map<std::string, tenant_channel> by_phone_;
-  std::unique_ptr<edge::http_client> client_;
   std::atomic<uint64_t> posted_{0}, lost_{0};
+  // Last: destroyed first, so no answer of a post in flight reaches the members above.
+  std::unique_ptr<edge::http_client> client_;
 };
 
 }  // namespace parley::bench

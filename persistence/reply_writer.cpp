@@ -89,7 +89,7 @@ SELECT $1::uuid, c.id, 'escalation.requested', $6::jsonb FROM c
 // the planner may walk the whole pending outbox instead of the key's index.
 constexpr const char* of_key_sql = R"sql(
 SELECT m.id, m.bubble, m.text, coalesce(m.reply_to, ''), m.attempts, m.status,
-       c.channel_id::text, c.customer
+       c.channel_id::text, c.customer, coalesce(m.sender, 0)
   FROM messages m JOIN conversations c ON c.id = m.conversation_id
  WHERE m.tenant_id = $1 AND m.direction = 'out' AND m.idempotency_key = $2
  ORDER BY m.bubble
@@ -132,6 +132,9 @@ void pending_of_key(pqxx::work& tx, bool prepared, const reply_plan& p, reply_ou
     conversation_row conv{false, str(r[6]), str(r[7])};
     out.to_send.push_back(bubble_item(p, conv, r[0].as<int64_t>(), r[1].as<int>(), str(r[2]),
                                       str(r[3]), r[4].as<int>()));
+    // Stored by an earlier attempt, perhaps of a process that died after sending it: the
+    // outbox settles such a bubble before sending it (docs/delivery.md).
+    out.to_send.back().sender = r[8].as<int64_t>();
   }
 }
 
@@ -321,10 +324,10 @@ void collect_sends(reply_batch& b, std::unordered_map<std::string, conversation_
     bool all_new = true;
     std::vector<outbound_item> items;
     if (auto older = stored.older.find(p.conversation_id); older != stored.older.end()) {
-      for (auto& o : older->second) {
-        o.channel_id = conv.channel_id;
-        o.to = conv.customer;
-        items.push_back(std::move(o));
+      for (auto& stranded : older->second) {
+        stranded.channel_id = conv.channel_id;
+        stranded.to = conv.customer;
+        items.push_back(std::move(stranded));
       }
       stored.older.erase(older);  // once, with the first plan of the conversation
     }

@@ -12,17 +12,28 @@ namespace parley::bench {
 
 namespace {
 constexpr std::size_t resend_pool = 4096;
-}
 
-std::string text_webhook(std::string_view phone_number_id,
-                         const std::vector<webhook_message>& messages) {
-  common::json_writer w;
+// A notification of one change to `phone_number_id`'s number, open at its value object; the
+// caller writes the value's arrays, then close_change().
+void open_change(common::json_writer& w, std::string_view phone_number_id) {
   w.begin_object().field("object", "whatsapp_business_account").key("entry").begin_array();
   w.begin_object().field("id", "102290129340398").key("changes").begin_array();
   w.begin_object().key("value").begin_object();
   w.field("messaging_product", "whatsapp");
   w.key("metadata").begin_object().field("display_phone_number", "15550783881");
   w.field("phone_number_id", phone_number_id).end_object();
+}
+
+void close_change(common::json_writer& w) {
+  w.end_object().field("field", "messages").end_object().end_array().end_object();
+  w.end_array().end_object();
+}
+}  // namespace
+
+std::string text_webhook(std::string_view phone_number_id,
+                         const std::vector<webhook_message>& messages) {
+  common::json_writer w;
+  open_change(w, phone_number_id);
   w.key("contacts").begin_array();
   for (std::size_t i = 0; i < messages.size(); ++i) {
     bool seen = false;
@@ -37,8 +48,21 @@ std::string text_webhook(std::string_view phone_number_id,
     w.field("timestamp", std::to_string(m.timestamp)).field("type", "text");
     w.key("text").begin_object().field("body", m.text).end_object().end_object();
   }
-  w.end_array().end_object().field("field", "messages").end_object().end_array().end_object();
-  w.end_array().end_object();
+  w.end_array();
+  close_change(w);
+  return w.take();
+}
+
+std::string sent_status_webhook(std::string_view phone_number_id, std::string_view to,
+                                std::string_view wamid, std::string_view callback) {
+  common::json_writer w;
+  open_change(w, phone_number_id);
+  w.key("statuses").begin_array().begin_object();
+  w.field("id", wamid).field("status", "sent");
+  w.field("timestamp", std::to_string(std::time(nullptr))).field("recipient_id", to);
+  if (!callback.empty()) w.field("biz_opaque_callback_data", callback);
+  w.end_object().end_array();
+  close_change(w);
   return w.take();
 }
 

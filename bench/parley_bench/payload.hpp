@@ -35,6 +35,9 @@ struct webhook_message {
 /// A notification with these text messages (one entry, one change, contacts per sender).
 [[nodiscard]] std::string text_webhook(std::string_view phone_number_id,
                                        const std::vector<webhook_message>& messages);
+/// A "sent" status for `wamid`, echoing the send's biz_opaque_callback_data (omitted if empty).
+[[nodiscard]] std::string sent_status_webhook(std::string_view phone_number_id, std::string_view to,
+                                              std::string_view wamid, std::string_view callback);
 
 struct traffic_settings {
   int tenants = 1;

@@ -2,35 +2,10 @@
 
 #include <chrono>
 
-#include "common/json_writer.hpp"
 #include "common/signature.hpp"
 #include "edge/http_client.hpp"
 
 namespace parley::bench {
-
-namespace {
-
-std::string status_body(const std::string& phone_number_id, const std::string& to,
-                        const std::string& wamid, const std::string& callback) {
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  common::json_writer w;
-  w.begin_object().field("object", "whatsapp_business_account").key("entry").begin_array();
-  w.begin_object().field("id", "0").key("changes").begin_array().begin_object();
-  w.field("field", "messages").key("value").begin_object();
-  w.field("messaging_product", "whatsapp").key("metadata").begin_object();
-  w.field("display_phone_number", "15550000000").field("phone_number_id", phone_number_id);
-  w.end_object().key("statuses").begin_array().begin_object();
-  w.field("id", wamid).field("status", "sent").field("timestamp", std::to_string(now));
-  w.field("recipient_id", to);
-  if (!callback.empty()) w.field("biz_opaque_callback_data", callback);
-  w.end_object().end_array().end_object().end_object().end_array().end_object().end_array();
-  w.end_object();
-  return w.take();
-}
-
-}  // namespace
 
 status_sender::status_sender(std::vector<std::string> target_urls,
                              const std::vector<tenant_channel>& tenants)
@@ -44,8 +19,8 @@ void status_sender::accepted(const std::string& phone_number_id, const std::stri
                              const std::string& wamid, const std::string& callback) {
   auto it = by_phone_.find(phone_number_id);
   if (it == by_phone_.end() || targets_.empty()) return;
-  auto body =
-      std::make_shared<const std::string>(status_body(phone_number_id, to, wamid, callback));
+  auto body = std::make_shared<const std::string>(
+      sent_status_webhook(phone_number_id, to, wamid, callback));
   post(body, common::sign_body(it->second.app_secret, *body), it->second.webhook_path, 0);
 }
 

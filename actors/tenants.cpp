@@ -93,6 +93,14 @@ void touch(self_ptr self, const services& svc, const std::string& tenant_id,
 
 }  // namespace
 
+caf::result<double> admit_at(self_ptr self, const tenant_actor& tenant) {
+  auto rp = self->make_response_promise<double>();
+  self->request(tenant, std::chrono::seconds{2}, admit_atom::value)
+      .then([rp](double wait) mutable { rp.deliver(wait); },
+            [rp](caf::error&) mutable { rp.deliver(0.0); });  // limiter unreachable: fail open
+  return rp;
+}
+
 void deliver_local(self_ptr self, const services& svc, inbound_msg&& m, int64_t epoch) {
   auto t = tenant_for(self, svc, m.tenant_id, epoch);
   touch(self, svc, m.tenant_id, m.conversation_id);
@@ -176,15 +184,9 @@ void notify_local(self_ptr self, const services& svc, Atom a, const std::string&
     self->send(tenant_for(self, svc, tenant_id), a);
 }
 
-// The tenant's API budget, answered through a promise (a delegation would type the answer as
-// a plain message, and the other branches answer a double). An API call also starts the
-// tenant's subtree on demand.
+// An API call also starts the tenant's subtree on demand.
 caf::result<double> admit_local(self_ptr self, const services& svc, const std::string& tenant_id) {
-  auto rp = self->make_response_promise<double>();
-  self->request(tenant_for(self, svc, tenant_id), std::chrono::seconds{2}, admit_atom::value)
-      .then([rp](double wait) mutable { rp.deliver(wait); },
-            [rp](caf::error&) mutable { rp.deliver(0.0); });  // fail open
-  return rp;
+  return admit_at(self, tenant_for(self, svc, tenant_id));
 }
 
 // Messages from the node and from its tenants. On a single node every tenant is local; a

@@ -43,6 +43,10 @@ struct tenants_state {
 /// lease, 0 on a single node).
 tenant_actor tenant_for(tenants_ptr self, const services& svc, const std::string& tenant_id,
                         int64_t epoch = 0);
+/// The tenant's API budget (seconds to wait, 0: admitted), answered through a promise: a
+/// delegation would type the answer as a plain message, and the callers' other branches answer
+/// a double.
+caf::result<double> admit_at(tenants_ptr self, const tenant_actor& tenant);
 /// Hands an inbound message to its tenant (spawned with `epoch` if needed) and keeps the LRU.
 void deliver_local(tenants_ptr self, const services& svc, inbound_msg&& m, int64_t epoch = 0);
 

@@ -198,16 +198,6 @@ placement_report report(self_ptr self, const services& svc) {
   return r;
 }
 
-// The tenant's API budget, answered through a promise (a delegation would type the answer as
-// a plain message, and the other branches answer a double).
-caf::result<double> admit_at(self_ptr self, const tenant_actor& tenant) {
-  auto rp = self->make_response_promise<double>();
-  self->request(tenant, 2s, admit_atom::value)
-      .then([rp](double wait) mutable { rp.deliver(wait); },
-            [rp](caf::error&) mutable { rp.deliver(0.0); });
-  return rp;
-}
-
 void route_all(self_ptr self, const services& svc, std::vector<inbound_msg> msgs) {
   for (auto& m : msgs) route(self, svc, std::move(m));
 }
